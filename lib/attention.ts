@@ -1,19 +1,32 @@
 // Self-attention, one step of the diagram at a time, every intermediate kept for the notebooks.
 import { Matrix, assertFinite, shapeText } from "./matrix.js";
 import { matmul } from "./matmul.js";
-import { concatColumns, scale, sliceColumns, transpose } from "./ops.js";
+import { concatColumns, scale, sliceColumns, transpose, zip } from "./ops.js";
 import { softmaxRows } from "./softmax.js";
+import { affine, checkBias } from "./linear.js";
+import { applyMask, causalMask } from "./mask.js";
+import { dropoutWithMask, type DropoutOptions } from "./dropout.js";
 
-/** W_Q, W_K, W_V: each d_in x d_out, applied as X * W. */
+/** W_Q, W_K, W_V: each d_in x d_out, applied as X * W (+ b when a bias is given). */
 export interface ProjectionWeights {
   wq: Matrix;
   wk: Matrix;
   wv: Matrix;
+  /** Optional biases, 1 x d_out each (nn.Linear with bias=True); absent or null means none. */
+  bq?: Matrix | null;
+  bk?: Matrix | null;
+  bv?: Matrix | null;
 }
 
 export interface AttentionOptions {
   /** Divide scores by sqrt(d_k) before softmax (off in the diagram, on in real transformers). */
   scale?: boolean;
+  /** Hide every later token: scores above the diagonal become -Infinity before softmax (default false). */
+  causal?: boolean;
+  /** Any other mask, the shape of the scores: 1 hides a score, 0 keeps it (combined with causal when both are given). */
+  mask?: Matrix;
+  /** Dropout on the attention weights: { rate, training = true, generator }. */
+  dropout?: DropoutOptions;
 }
 
 /** Every box of the diagram, in order. */
@@ -22,9 +35,16 @@ export interface AttentionSteps {
   k: Matrix;
   v: Matrix;
   kT: Matrix;
+  /** What softmax receives: Q K^T, divided by sqrt(d_k) when scaled, -Infinity where masked. */
   scores: Matrix;
+  /** What multiplies V: softmax of the scores, after dropout when dropout is on. */
   weights: Matrix;
   output: Matrix;
+  /** The mask that was applied (1 = hidden), when causal or mask was given. */
+  mask?: Matrix;
+  /** Softmax of the scores before dropout, and the dropout mask (0 or 1 / (1 - p)), when dropout ran. */
+  weightsBeforeDropout?: Matrix;
+  dropoutMask?: Matrix;
 }
 
 /** The diagram's simplification, "for simplicity now we use same as input": identity weights, so Q = K = V = X. */
@@ -49,22 +69,58 @@ export function checkProjectionWeights(op: string, x: Matrix, weights: Projectio
       `${op}: wq is ${shapeText(weights.wq)} and wk is ${shapeText(weights.wk)}: queries and keys need the same width to be compared`,
     );
   }
+  checkBias(op, "bq", weights.bq, weights.wq.cols);
+  checkBias(op, "bk", weights.bk, weights.wk.cols);
+  checkBias(op, "bv", weights.bv, weights.wv.cols);
 }
 
-/** Attention from already projected Q, K, V: scores = Q K^T, weights = softmax per row, output = weights V. */
+function checkQKV(op: string, q: Matrix, k: Matrix, v: Matrix): void {
+  if (q.cols !== k.cols) {
+    throw new RangeError(`${op}: Q is ${shapeText(q)} and K is ${shapeText(k)}: queries and keys need the same width to be compared`);
+  }
+  if (k.rows !== v.rows) {
+    throw new RangeError(`${op}: K is ${shapeText(k)} and V is ${shapeText(v)}: they need one row per token each`);
+  }
+}
+
+// The causal mask, the given mask, or both together; undefined when nothing is masked.
+function attentionMask(options: AttentionOptions, rows: number, cols: number): Matrix | undefined {
+  const causal = options.causal ? causalMask(rows, cols) : undefined;
+  if (options.mask === undefined) return causal;
+  if (!(options.mask instanceof Matrix)) throw new TypeError("attendTo: mask must be a Matrix of 0 (keep) and 1 (hide)");
+  if (causal === undefined) return options.mask;
+  return zip("attendTo: causal mask and mask", causal, options.mask, (a, b) => Math.max(a, b));
+}
+
+/**
+ * Attention from already projected Q, K, V: scores = Q K^T (/ sqrt(d_k) when scaled, masked when causal),
+ * weights = softmax per row (then dropout when on), output = weights V.
+ */
 export function attendTo(q: Matrix, k: Matrix, v: Matrix, options: AttentionOptions = {}): AttentionSteps {
+  checkQKV("attendTo", q, k, v);
   const kT = transpose(k);
   const rawScores = matmul(q, kT);
-  const scores = options.scale ? scale(rawScores, 1 / Math.sqrt(k.cols)) : rawScores;
-  const weights = softmaxRows(scores);
+  const scaled = options.scale ? scale(rawScores, 1 / Math.sqrt(k.cols)) : rawScores;
+  const mask = attentionMask(options, scaled.rows, scaled.cols);
+  const scores = mask === undefined ? scaled : applyMask(scaled, mask);
+  const softmax = softmaxRows(scores);
+  const dropped = options.dropout === undefined ? { output: softmax, mask: null } : dropoutWithMask(softmax, options.dropout);
+  const weights = dropped.output;
   const output = matmul(weights, v);
-  return { q, k, v, kT, scores, weights, output };
+  const steps: AttentionSteps = { q, k, v, kT, scores, weights, output };
+  if (mask !== undefined) steps.mask = mask;
+  if (dropped.mask !== null) {
+    steps.weightsBeforeDropout = softmax;
+    steps.dropoutMask = dropped.mask;
+  }
+  return steps;
 }
 
-/** Self-attention of X with projections W_Q, W_K, W_V, returning every step of the diagram. */
+/** Self-attention of X with projections W_Q, W_K, W_V (and biases, if any), returning every step of the diagram. */
 export function selfAttention(x: Matrix, weights: ProjectionWeights, options: AttentionOptions = {}): AttentionSteps {
   checkProjectionWeights("selfAttention", x, weights);
-  return attendTo(matmul(x, weights.wq), matmul(x, weights.wk), matmul(x, weights.wv), options);
+  const { wq, wk, wv, bq = null, bk = null, bv = null } = weights;
+  return attendTo(affine(x, wq, bq), affine(x, wk, bk), affine(x, wv, bv), options);
 }
 
 /** W_QKV = [W_Q | W_K | W_V]: the three projections as one matrix, as the diagram's fused path draws it. */
