@@ -1,0 +1,23 @@
+// How the plots write numbers and name positions.
+
+/** value.toFixed(decimals) with a true minus sign like Plot's axes, no "-0.00" for tiny negatives, ∞ for masked scores. */
+export function formatValue(value: number, decimals: number): string {
+  if (value === Infinity) return "∞";
+  if (value === -Infinity) return "−∞";
+  const text = value.toFixed(decimals);
+  return Number(text) === 0 ? text.replace("-", "") : text.replace("-", "−");
+}
+
+/** "0", "1", ...: the labels of positions nobody named. */
+export function indexLabels(count: number): string[] {
+  return Array.from({ length: count }, (_, i) => String(i));
+}
+
+/** [min, max] of the finite values, widened to [v - 1, v + 1] when all are equal (so colors still spread). */
+export function finiteExtent(values: Iterable<number>): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of values) if (Number.isFinite(v)) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
+  if (lo > hi) return [0, 1];
+  return lo === hi ? [lo - 1, hi + 1] : [lo, hi];
+}
