@@ -1,0 +1,295 @@
+"""Executes the project's notebooks in fresh tslab kernels and checks, refreshes or publishes them.
+
+    run_notebooks.py [--check | --write | --html DIR | --doctor] [NOTEBOOK ...]
+
+--check (default) runs each notebook in memory and compares its fresh outputs with the committed
+ones; --write stores the fresh outputs in the files; --html DIR writes an HTML page per notebook
+and an index.html. With no NOTEBOOK, all notebooks/*.ipynb run in name order.
+
+A failing cell fails the run: tslab reports an error only as stderr text with a reply status that
+is not "ok", and then aborts the later cells, so each reply's status is checked here.
+"Cell N" is the N-th code cell, which after a refresh is the one labelled In [N].
+Normally started by scripts/notebooks.mjs, which picks the Python and sets JUPYTER_PATH.
+"""
+
+import argparse
+import difflib
+import json
+import os
+import sys
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+REPO = Path(__file__).resolve().parent.parent
+NOTEBOOKS = REPO / "notebooks"
+KERNEL_NAME = "tslab"
+# Outputs of cells with this tag (timings, say) are not compared in --check, but the cell must run.
+UNCHECKED_TAG = "unchecked-output"
+MAX_DIFF_LINES = 20
+MAX_DIFFS = 3  # stale cells shown with a diff; the others are only listed
+MAX_DIFF_WIDTH = 160  # an SVG output is one very long line
+
+
+class CellFailed(Exception):
+    def __init__(self, number, status, text):
+        super().__init__(f"cell {number}: {text}")
+        self.number = number
+        self.status = status
+        self.text = text
+
+
+def display_name(path):
+    """The path as the user would type it: relative to the repository when inside it."""
+    try:
+        return str(path.resolve().relative_to(REPO))
+    except ValueError:
+        return str(path)
+
+
+def code_cells(nb):
+    """The code cells that run (non-empty source), numbered from 1 like the kernel's In [N]."""
+    runnable = [cell for cell in nb.cells if cell.cell_type == "code" and cell.source.strip()]
+    return list(enumerate(runnable, start=1))
+
+
+def without_kernel_frames(text):
+    """Drops the stack frames inside node:vm and tslab itself: they are the same for every error."""
+    lines = text.splitlines(keepends=True)
+    return "".join(line for line in lines if not (line.lstrip().startswith("at ") and ("node:vm" in line or "node_modules/tslab/" in line or "sigintHandlersWrap" in line)))
+
+
+def error_text(cell, reply_content):
+    """What the kernel said went wrong: tslab's stderr, or a standard error output if present."""
+    parts = [without_kernel_frames(out.get("text", "")) for out in cell.get("outputs", []) if out.get("output_type") == "stream" and out.get("name") == "stderr"]
+    for out in cell.get("outputs", []):
+        if out.get("output_type") == "error":
+            parts.append(f"{out.get('ename', '')}: {out.get('evalue', '')}")
+    if not parts and reply_content.get("ename"):
+        parts.append(f"{reply_content['ename']}: {reply_content.get('evalue', '')}")
+    return "".join(parts).strip() or f"(the kernel replied {reply_content.get('status')!r} and printed nothing)"
+
+
+def coalesce_streams(outputs):
+    """One output per run of stdout (or stderr) text: how the kernel splits a stream is timing, not content."""
+    merged = []
+    for out in outputs:
+        previous = merged[-1] if merged else None
+        if out.get("output_type") == "stream" and previous is not None and previous.get("output_type") == "stream" and previous.get("name") == out.get("name"):
+            previous["text"] += out.get("text", "")
+        else:
+            merged.append(out)
+    return merged
+
+
+def normalize(nb):
+    """Makes an executed notebook deterministic: counts 1.., merged streams, no timing metadata."""
+    numbers = {id(cell): number for number, cell in code_cells(nb)}
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        cell.execution_count = numbers.get(id(cell))
+        cell.outputs = coalesce_streams(cell.get("outputs", []))
+        for out in cell.outputs:
+            if "execution_count" in out:
+                out["execution_count"] = cell.execution_count
+        cell.metadata.pop("execution", None)
+    return nb
+
+
+def execute(path, timeout):
+    """Runs a notebook in a fresh tslab kernel (cwd = its folder); raises CellFailed on the first bad cell."""
+    nb = nbformat.read(str(path), as_version=4)
+    numbers = {id(cell): number for number, cell in code_cells(nb)}
+
+    running = {"number": "?"}
+
+    def note_cell(cell, cell_index):
+        running["number"] = numbers.get(id(cell), cell_index + 1)
+
+    def check_reply(cell, cell_index, execute_reply):
+        content = execute_reply.get("content", {}) if execute_reply else {}
+        status = content.get("status")
+        if status != "ok":
+            raise CellFailed(numbers.get(id(cell), cell_index + 1), status, error_text(cell, content))
+
+    client = NotebookClient(
+        nb,
+        kernel_name=KERNEL_NAME,
+        timeout=timeout,
+        allow_errors=True,  # errors are caught by check_reply, with tslab's text
+        record_timing=False,
+        on_cell_execute=note_cell,
+        on_cell_executed=check_reply,
+        resources={"metadata": {"path": str(path.resolve().parent)}},
+    )
+    try:
+        client.execute()
+    except CellTimeoutError as error:
+        raise CellFailed(running["number"], "timeout", f"a cell ran longer than {timeout} s: {error}") from error
+    except DeadKernelError as error:
+        raise CellFailed(running["number"], "dead", f"the kernel died: {error}") from error
+    return normalize(nb)
+
+
+def notebook_text(nb):
+    """The file text nbformat.write gives: indent 1, sorted keys, trailing newline."""
+    text = nbformat.writes(nb)
+    return text if text.endswith("\n") else text + "\n"
+
+
+def cell_lines(cell):
+    """What a refresh may change in a code cell, as lines to diff."""
+    shown = {"execution_count": cell.get("execution_count"), "metadata": cell.get("metadata", {}), "outputs": cell.get("outputs", [])}
+    return json.dumps(shown, indent=1, sort_keys=True, ensure_ascii=False).splitlines()
+
+
+def short_diff(old_lines, new_lines):
+    diff = list(difflib.unified_diff(old_lines, new_lines, "committed", "fresh", n=1, lineterm=""))
+    diff = [line if len(line) <= MAX_DIFF_WIDTH else line[:MAX_DIFF_WIDTH] + "..." for line in diff]
+    return diff[:MAX_DIFF_LINES] + (["..."] if len(diff) > MAX_DIFF_LINES else [])
+
+
+def keep_unchecked_outputs(committed, fresh):
+    """Cells tagged UNCHECKED_TAG keep their committed outputs, so only the other cells are compared."""
+    old_cells = dict(code_cells(committed))
+    for number, cell in code_cells(fresh):
+        if UNCHECKED_TAG in cell.metadata.get("tags", []) and number in old_cells:
+            cell.outputs = old_cells[number].get("outputs", [])
+
+
+def staleness(path, fresh):
+    """(where, diff lines) for each difference between the committed file and what --write would give."""
+    committed_text = path.read_text(encoding="utf-8")
+    committed = nbformat.reads(committed_text, as_version=4)
+    keep_unchecked_outputs(committed, fresh)
+    if notebook_text(fresh) == committed_text:
+        return []
+    old_cells = dict(code_cells(committed))
+    stale = []
+    for number, cell in code_cells(fresh):
+        old_lines = cell_lines(old_cells[number]) if number in old_cells else []
+        if old_lines != cell_lines(cell):
+            stale.append((f"cell {number}", short_diff(old_lines, cell_lines(cell))))
+    if not stale:  # the difference is in the notebook's metadata or formatting
+        stale.append(("its metadata or formatting", short_diff(committed_text.splitlines(), notebook_text(fresh).splitlines())))
+    return stale
+
+
+def write_notebook(nb, path):
+    path.write_text(notebook_text(nb), encoding="utf-8")
+
+
+def html_title(nb, fallback):
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("#"):
+                    return line.lstrip("#").strip()
+    return fallback
+
+
+def write_html(pages, out_dir):
+    """Writes NAME.html per executed notebook and an index.html that links them in order."""
+    from html import escape
+    from nbconvert import HTMLExporter
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    exporter = HTMLExporter()
+    links = []
+    for path, nb in pages:
+        body, _ = exporter.from_notebook_node(nb)
+        page = out_dir / (path.stem + ".html")
+        page.write_text(body, encoding="utf-8")
+        links.append(f'<li><a href="{escape(page.name)}">{escape(html_title(nb, path.stem))}</a></li>')
+    index = "\n".join([
+        "<!DOCTYPE html>",
+        '<html><head><meta charset="utf-8"><title>TheLittleBaby in TypeScript</title></head>',
+        "<body><h1>TheLittleBaby in TypeScript</h1>",
+        "<ol>", *links, "</ol>",
+        "</body></html>",
+        "",
+    ])
+    (out_dir / "index.html").write_text(index, encoding="utf-8")
+
+
+def doctor():
+    """Proves this Python can run the notebooks: prints the tslab kernelspec Jupyter finds."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        spec = KernelSpecManager().get_kernel_spec(KERNEL_NAME)
+    except NoSuchKernel:
+        print(f"no {KERNEL_NAME!r} kernel on JUPYTER_PATH={os.environ.get('JUPYTER_PATH', '')}; run npm run kernel", file=sys.stderr)
+        return 1
+    missing = [part for part in spec.argv[:2] if not Path(part).exists()]
+    if missing:
+        print(f"the {KERNEL_NAME} kernelspec points at missing files {missing}; run npm run kernel", file=sys.stderr)
+        return 1
+    print(f"python: {sys.executable}")
+    print(f"kernel {KERNEL_NAME}: {spec.resource_dir}")
+    print(f"argv: {' '.join(spec.argv)}")
+    return 0
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--check", action="store_true", help="compare fresh outputs with the committed ones (default)")
+    mode.add_argument("--write", action="store_true", help="write the fresh outputs into the notebooks")
+    mode.add_argument("--html", metavar="DIR", help="write an HTML copy of each notebook and an index.html into DIR")
+    mode.add_argument("--doctor", action="store_true", help="only check that the tslab kernel can be found")
+    parser.add_argument("--timeout", type=int, default=600, help="seconds one cell may run (default 600)")
+    parser.add_argument("notebooks", nargs="*", type=Path, help="default: notebooks/*.ipynb")
+    args = parser.parse_args(argv)
+    sys.stdout.reconfigure(line_buffering=True)  # keep progress lines in order with the errors
+
+    if args.doctor:
+        return doctor()
+    paths = args.notebooks or sorted(NOTEBOOKS.glob("*.ipynb"))
+    if not paths:
+        print(f"no notebooks in {display_name(NOTEBOOKS)}/")
+        return 0
+    failures = 0
+    pages = []
+    for path in paths:
+        name = display_name(path)
+        if not path.is_file():
+            print(f"{name}: no such notebook", file=sys.stderr)
+            failures += 1
+            continue
+        try:
+            fresh = execute(path, args.timeout)
+        except CellFailed as failure:
+            print(f"{name} cell {failure.number}: {failure.text}", file=sys.stderr)
+            print(f"  (status {failure.status!r}; later cells did not run)", file=sys.stderr)
+            failures += 1
+            continue
+        if args.write:
+            write_notebook(fresh, path)
+            print(f"{name}: refreshed")
+        elif args.html:
+            pages.append((path, fresh))
+            print(f"{name}: ran")
+        else:
+            stale = staleness(path, fresh)
+            for where, diff in stale[:MAX_DIFFS]:
+                print(f"stale outputs in {name} {where}; run npm run notebooks:refresh", file=sys.stderr)
+                print("\n".join("    " + line for line in diff), file=sys.stderr)
+            if len(stale) > MAX_DIFFS:
+                rest = ", ".join(where for where, _ in stale[MAX_DIFFS:])
+                print(f"stale outputs in {name} also in {rest}", file=sys.stderr)
+            failures += bool(stale)
+            if not stale:
+                print(f"{name}: ok")
+    if args.html and pages:
+        out_dir = Path(args.html)
+        write_html(pages, out_dir)
+        print(f"HTML written to {display_name(out_dir)}/index.html")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
