@@ -41,6 +41,7 @@ describe("notebook outputs", () => {
     expect(text).toContain(labelled(steps.scores));
     expect(text).toContain("0.43*0.43 + 0.15*0.15 + 0.89*0.89 = 0.1849 + 0.0225 + 0.7921 = 0.9995");
     expect(text).toContain("Your      0.9995    0.8945");
+    expect(text).toContain("printed in the diagram (Att Scores):\n" + labelled(diagram.printed.scores));
   });
 
   it("4 prints the weights and the stable softmax", () => {
@@ -48,12 +49,14 @@ describe("notebook outputs", () => {
     expect(text).toContain(labelled(steps.weights));
     expect(text).toContain("naive softmax of [1000, 999, 0]: [ NaN, NaN, 0 ]");
     expect(text).toContain("softmaxRows: [ '0.7311', '0.2689', '0.0000' ]");
+    expect(text).toContain("printed in the diagram (Att Weights):\n" + labelled(diagram.printed.weights));
   });
 
   it("5 prints the output and the sum worked by hand", () => {
     const text = printed("05-weighted-sum.ipynb");
     expect(text).toContain(labelled(steps.output, dims));
     expect(text).toContain("sum = [0.4419, 0.6515, 0.5683]");
+    expect(text).toContain("starts    [0.4431, 0.6496, 0.5671]    [4.9244, 7.3395, 5.5212]");
   });
 
   it("6 prints the three checks with the lib's numbers", () => {
