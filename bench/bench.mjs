@@ -1,0 +1,259 @@
+// npm run bench: times the matmul and attention kernels of the built lib (lib/dist) against the readable
+// reference, ml-matrix and, where Debian's python3-numpy is installed, numpy, and prints one table.
+// A benchmark, not a test: nothing here fails on speed. Run `npm run build` first (npm run bench does).
+//
+// Method, for every row:
+// - each JavaScript row runs in its own fresh node process (--expose-gc), so one kernel's JIT state or
+//   garbage never touches another's; causal and full attention of one kernel share a process and run
+//   interleaved, so their ratio is measured under the same load;
+// - warmup: 5 runs at a small size (JIT), then 1 run at full size; a row whose full-size run takes over
+//   2 s reports that single run; otherwise the median of at least 3 runs (up to 15, or 1.5 s);
+// - garbage is collected before each timed run, outside the timing;
+// - peak memory: the growth of the process's peak resident set (getrusage maxRSS) over its first full-size
+//   run, inputs already built and garbage collected: what one call adds (0 when it fits in memory the
+//   process already had). numpy: tracemalloc's peak over one untimed run (numpy's own allocations);
+// - GFLOP/s: matmul 2 n^3 / time; attention 4 T^2 d / time (Q K^T and weights V; softmax not counted),
+//   the same count for causal, which does about half of it: its GFLOP/s is "as if full";
+// - "x ref": the reference kernel's time / this row's time (same size); "x numpy": numpy's time / this
+//   row's time for the same size and dtype (so 0.05 means 5% of numpy's speed).
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+const MATMUL_SIZES = [64, 128, 256, 512, 1024];
+const ATTENTION_LENGTHS = [128, 512, 1024];
+const D = 64;
+const NUMPY_PYTHON = "/usr/bin/python3";
+const here = fileURLToPath(import.meta.url);
+const lib = new URL("../lib/dist/index.js", import.meta.url).href;
+
+// ---------- one row, in a child process ----------
+
+// A fixed pseudo-random sequence so that every process multiplies the same numbers.
+function seededMatrix(Matrix, rows, cols, dtype, seed) {
+  let state = seed >>> 0;
+  return Matrix.generate(rows, cols, () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 31 - 1;
+  }, { dtype });
+}
+
+async function makeRun(spec, n) {
+  const api = await import(lib);
+  const { Matrix, matmul, matmulReference, attention, transpose, scale, softmaxRows } = api;
+  const dtype = spec.impl === "wasm" ? "float32" : "float64";
+  if (spec.op === "matmul") {
+    const a = seededMatrix(Matrix, n, n, dtype, 1);
+    const b = seededMatrix(Matrix, n, n, dtype, 2);
+    if (spec.impl === "reference") return () => matmulReference(a, b);
+    if (spec.impl === "ml-matrix") {
+      const { Matrix: MlMatrix } = await import("ml-matrix");
+      const [ma, mb] = [new MlMatrix(a.toArray()), new MlMatrix(b.toArray())];
+      return () => ma.mmul(mb);
+    }
+    return () => matmul(a, b, { kernel: spec.impl });
+  }
+  const [q, k, v] = [1, 2, 3].map((seed) => seededMatrix(Matrix, n, D, dtype, seed));
+  if (spec.impl === "reference") {
+    // The step-by-step composition a learner reads: K^T, Q K^T, scale, mask, softmax, weights V.
+    return () => {
+      const scores = scale(matmulReference(q, transpose(k)), 1 / Math.sqrt(D));
+      if (spec.causal) for (let i = 0; i < n; i++) scores.data.fill(-Infinity, i * n + i + 1, (i + 1) * n);
+      return matmulReference(softmaxRows(scores), v);
+    };
+  }
+  return () => attention(q, k, v, { causal: spec.causal, scale: true, kernel: spec.impl });
+}
+
+function median(values) {
+  const sorted = [...values].sort((x, y) => x - y);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+// Copy-in/copy-out cost of the wasm path: the same Float32Array copies it makes, alone.
+function copyMs(spec) {
+  const n = spec.n;
+  const sizes = spec.op === "matmul" ? { in: [n * n, n * n], out: n * n } : { in: [n * D, n * D, n * D], out: n * D };
+  const memory = new Float32Array(sizes.in.reduce((x, y) => x + y, 0) + sizes.out);
+  const inputs = sizes.in.map((length) => new Float32Array(length).fill(1));
+  const times = [];
+  for (let r = 0; r < 20; r++) {
+    const t0 = performance.now();
+    let offset = 0;
+    for (const input of inputs) {
+      memory.set(input, offset);
+      offset += input.length;
+    }
+    memory.slice(offset, offset + sizes.out);
+    times.push(performance.now() - t0);
+  }
+  return median(times);
+}
+
+// Times one row, or several interleaved (causal and full attention), so that a burst of load on a shared
+// machine hits them alike and their ratio holds. Rows must come in ascending order of memory use.
+async function runCases(specs) {
+  const runs = [];
+  for (const spec of specs) {
+    const warm = await makeRun(spec, 64);
+    for (let r = 0; r < 5; r++) warm();
+    runs.push(await makeRun(spec, spec.n));
+  }
+  globalThis.gc();
+  const rssBefore = process.resourceUsage().maxRSS;
+  const peaks = [];
+  const firsts = runs.map((run) => {
+    const t0 = performance.now();
+    run();
+    peaks.push((process.resourceUsage().maxRSS - rssBefore) * 1024);
+    return performance.now() - t0;
+  });
+  const times = runs.map(() => []);
+  if (Math.max(...firsts) > 2000) firsts.forEach((first, i) => times[i].push(first));
+  else {
+    const start = performance.now();
+    while (times[0].length < 3 || (times[0].length < 15 && performance.now() - start < 1500 * specs.length)) {
+      runs.forEach((run, i) => {
+        globalThis.gc();
+        const t0 = performance.now();
+        run();
+        times[i].push(performance.now() - t0);
+      });
+    }
+  }
+  specs.forEach((spec, i) => {
+    const result = { ...spec, ms: median(times[i]), runs: times[i].length, peakBytes: peaks[i] };
+    if (spec.impl === "wasm") result.copyMs = copyMs(spec);
+    console.log(JSON.stringify(result));
+  });
+}
+
+// ---------- the whole table ----------
+
+// Each entry: the rows one child process times together.
+function jsCases() {
+  const cases = [];
+  for (const n of MATMUL_SIZES) {
+    for (const impl of ["reference", "packed", "ml-matrix", "wasm"]) cases.push([{ op: "matmul", impl, n }]);
+  }
+  for (const n of ATTENTION_LENGTHS) {
+    for (const impl of ["reference", "packed", "wasm"]) cases.push([true, false].map((causal) => ({ op: "attention", impl, n, causal })));
+  }
+  return cases;
+}
+
+function runChild(specs) {
+  const child = spawnSync(process.execPath, ["--expose-gc", here, "--case", JSON.stringify(specs)], { encoding: "utf8" });
+  if (child.status !== 0) throw new Error(`bench case ${JSON.stringify(specs)} failed:\n${child.stderr}`);
+  return child.stdout.trim().split("\n").map((line) => JSON.parse(line));
+}
+
+function runNumpy(env, label) {
+  const spec = { matmul: MATMUL_SIZES, attention: ATTENTION_LENGTHS, d: D };
+  const child = spawnSync(NUMPY_PYTHON, [new URL("./numpy_bench.py", import.meta.url).pathname, JSON.stringify(spec)], {
+    encoding: "utf8",
+    env: { ...env, OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: "1", MKL_NUM_THREADS: "1" },
+  });
+  if (child.status !== 0) {
+    console.log(`numpy (${label}): failed to run, its rows are left out:\n${child.stderr.trim().split("\n").slice(-3).join("\n")}`);
+    return null;
+  }
+  return JSON.parse(child.stdout);
+}
+
+function numpyAvailable() {
+  if (!existsSync(NUMPY_PYTHON)) return false;
+  return spawnSync(NUMPY_PYTHON, ["-c", "import numpy"], { encoding: "utf8" }).status === 0;
+}
+
+const flopCount = (row) => (row.op === "matmul" ? 2 * row.n ** 3 : 4 * row.n * row.n * D);
+const dtypeOf = (row) => row.dtype ?? (row.impl === "wasm" ? "float32" : "float64");
+const sameCase = (x, y) => x.op === y.op && x.n === y.n && Boolean(x.causal) === Boolean(y.causal);
+
+function formatBytes(bytes) {
+  if (bytes < 1024 * 1024) return `${Math.max(0, bytes / 1024).toFixed(0)} KiB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+function printTable(rows, numpy) {
+  const header = ["op", "size", "kernel", "dtype", "median ms", "runs", "GFLOP/s", "peak mem", "x ref", "x numpy", "note"];
+  const lines = rows.map((row) => {
+    const reference = rows.find((r) => r.impl === "reference" && sameCase(r, row));
+    const np = numpy?.cases.find((c) => sameCase(c, row) && c.dtype === dtypeOf(row));
+    const size = row.op === "matmul" ? `n=${row.n}` : `T=${row.n} d=${D}${row.causal ? " causal" : ""}`;
+    const note = row.copyMs !== undefined ? `copy in/out ${row.copyMs.toFixed(3)} ms` : "";
+    return [
+      row.op, size, row.impl, dtypeOf(row), row.ms.toFixed(3), String(row.runs), (flopCount(row) / row.ms / 1e6).toFixed(2),
+      formatBytes(row.peakBytes), reference ? (reference.ms / row.ms).toFixed(1) : "", np ? (np.ms / row.ms).toFixed(3) : "", note,
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+  const format = (cells) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(" | ")} |`;
+  console.log(format(header));
+  console.log(`|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`);
+  for (const line of lines) console.log(format(line));
+}
+
+function numpyRows(numpy, label) {
+  return numpy.cases.map((c) => ({ ...c, impl: `numpy ${label}` }));
+}
+
+function printTargets(rows, numpy) {
+  const find = (impl, op, n, causal = false) => rows.find((r) => r.impl === impl && r.op === op && r.n === n && Boolean(r.causal) === causal);
+  const np = (dtype, op, n, causal = false) => numpy?.cases.find((c) => c.dtype === dtype && c.op === op && c.n === n && Boolean(c.causal) === causal);
+  const gflops = (row) => flopCount(row) / row.ms / 1e6;
+  const verdict = (ok) => (ok ? "holds" : "MISSED");
+  console.log("\nTargets (this run):");
+  for (const n of [256, 512, 1024]) {
+    const packed = find("packed", "matmul", n), ml = find("ml-matrix", "matmul", n), wasm = find("wasm", "matmul", n);
+    const np64 = np("float64", "matmul", n), np32 = np("float32", "matmul", n);
+    console.log(`  n=${n}: packed f64 ${gflops(packed).toFixed(2)} GFLOP/s (>= 4: ${verdict(gflops(packed) >= 4)})` +
+      `, ${(ml.ms / packed.ms).toFixed(1)}x ml-matrix (>= 4: ${verdict(ml.ms / packed.ms >= 4)})` +
+      (np64 ? `, ${(np64.ms / packed.ms).toFixed(3)}x numpy f64 (>= 0.05: ${verdict(np64.ms / packed.ms >= 0.05)})` : ""));
+    console.log(`  n=${n}: wasm f32 ${gflops(wasm).toFixed(2)} GFLOP/s (>= 40: ${verdict(gflops(wasm) >= 40)})` +
+      (np32 ? `, ${(np32.ms / wasm.ms).toFixed(3)}x numpy f32 (>= 0.2: ${verdict(np32.ms / wasm.ms >= 0.2)})` : ""));
+  }
+  const T = 1024;
+  for (const impl of ["packed", "wasm"]) {
+    const full = find(impl, "attention", T), causal = find(impl, "attention", T, true);
+    const limit = impl === "packed" ? 10 : 4;
+    const npRef = np(impl === "packed" ? "float64" : "float32", "attention", T);
+    const against = npRef ? `, ${(full.ms / npRef.ms).toFixed(1)}x numpy ${dtypeOf(npRef)}'s time (<= ${limit}: ${verdict(full.ms / npRef.ms <= limit)})` : "";
+    const np64 = impl === "wasm" ? np("float64", "attention", T) : null;
+    const against64 = np64 ? `, ${(full.ms / np64.ms).toFixed(1)}x numpy float64's` : "";
+    console.log(`  attention T=${T} d=${D} ${impl}: ${full.ms.toFixed(1)} ms${against}${against64}; causal/full ${(causal.ms / full.ms).toFixed(2)} (<= 0.6: ${verdict(causal.ms / full.ms <= 0.6)})`);
+  }
+}
+
+async function main() {
+  const started = performance.now();
+  console.log(`node ${process.version}, ${process.arch}; each JS row in its own process. Running ${jsCases().flat().length} JS rows...`);
+  const rows = jsCases().flatMap(runChild);
+  let numpy = null;
+  let numpyUnset = null;
+  if (numpyAvailable()) {
+    numpy = runNumpy(process.env, "as is");
+    const { OPENBLAS_CORETYPE, OPENBLAS_L2_SIZE, ...rest } = process.env;
+    if (OPENBLAS_CORETYPE !== undefined || OPENBLAS_L2_SIZE !== undefined) numpyUnset = runNumpy(rest, "CORETYPE unset");
+  } else {
+    console.log(`numpy: not found (${NUMPY_PYTHON} with numpy; Debian: apt-get install python3-numpy); its rows and ratios are left out.`);
+  }
+  const all = [...rows];
+  if (numpy) all.push(...numpyRows(numpy, "(env as is)"));
+  if (numpyUnset) all.push(...numpyRows(numpyUnset, "(CORETYPE unset)"));
+  all.sort((x, y) => (x.op === y.op ? 0 : x.op === "matmul" ? -1 : 1) || x.n - y.n || Number(Boolean(x.causal)) - Number(Boolean(y.causal)));
+  console.log("");
+  printTable(all, numpy);
+  for (const [label, result] of [["env as is", numpy], ["OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset", numpyUnset]]) {
+    if (!result) continue;
+    const { blas, env } = result;
+    console.log(`numpy ${blas.numpy} (${label}: OPENBLAS_CORETYPE=${env.OPENBLAS_CORETYPE ?? "unset"}, OPENBLAS_L2_SIZE=${env.OPENBLAS_L2_SIZE ?? "unset"}): ` +
+      `${blas.library} ${blas.version ?? ""}, kernel for core ${blas.core ?? "unknown"}, ${blas.threads} thread(s)`);
+  }
+  if (numpy && !numpyUnset) console.log("numpy: OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are unset here already, so the run above is also the unset run.");
+  printTargets(rows, numpy);
+  console.log(`\nbench took ${((performance.now() - started) / 1000).toFixed(0)} s`);
+}
+
+if (process.argv[2] === "--case") await runCases(JSON.parse(process.argv[3]));
+else await main();
