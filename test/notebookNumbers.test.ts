@@ -75,6 +75,8 @@ describe("notebook outputs", () => {
     const text = printed("07-causal-attention-and-dropout.ipynb");
     const weights = linearProjections(3, 2, { generator: new Generator(789) });
     expect(text).toContain("W_Q (3x2):\n" + formatMatrix(weights.wq));
+    // The output PyTorch prints for the same seed and inputs.
+    expect(text).toContain("output (6x2):\nYour    [-0.0739,  0.0713]\njourney [-0.0748,  0.0703]");
     const causal = selfAttention(diagram.x, weights, { scale: true, causal: true });
     expect(text).toContain("weights:\n" + labelled(causal.weights));
     const ones = Matrix.generate(6, 6, () => 1);
