@@ -191,6 +191,25 @@ def html_title(nb, fallback):
     return fallback
 
 
+def svg_as_images(nb):
+    """A copy of nb whose SVG outputs the HTML page shows as <img> with a data URL.
+
+    nbconvert's templates pass inline SVG through an HTML sanitizer that strips its drawing (nbconvert 6.5 keeps
+    only the text), but they show an output that has an svg_filename as <img src=...>, which we point at the SVG itself.
+    """
+    import base64
+    import copy
+
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            svg = output.get("data", {}).get("image/svg+xml")
+            if svg is not None:
+                encoded = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+                output["svg_filename"] = "data:image/svg+xml;base64," + encoded
+    return nb
+
+
 def write_html(pages, out_dir):
     """Writes NAME.html per executed notebook and an index.html that links them in order."""
     from html import escape
@@ -200,7 +219,7 @@ def write_html(pages, out_dir):
     exporter = HTMLExporter()
     links = []
     for path, nb in pages:
-        body, _ = exporter.from_notebook_node(nb)
+        body, _ = exporter.from_notebook_node(svg_as_images(nb))
         page = out_dir / (path.stem + ".html")
         page.write_text(body, encoding="utf-8")
         links.append(f'<li><a href="{escape(page.name)}">{escape(html_title(nb, path.stem))}</a></li>')

@@ -60,13 +60,17 @@ describe("notebook runner", () => {
       expect(code, output).toBe(0);
       const index = readFileSync(join(dir, "index.html"), "utf8");
       expect(index).toContain('<li><a href="good.html">A notebook that runs</a></li>\n<li><a href="stale.html">');
-      expect(readFileSync(join(dir, "good.html"), "utf8")).toContain("score 0.9995");
+      const page = readFileSync(join(dir, "good.html"), "utf8");
+      expect(page).toContain("score 0.9995");
+      // The heatmap survives as an image of the whole SVG, not as its text stripped of the drawing.
+      expect(page).toContain('<img src="data:image/svg+xml;base64,');
+      expect(page).not.toContain("<svg");
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   }, timeout);
 
   it("reads the text each code cell printed", () => {
-    expect(notebookOutputs("test/fixtures/good.ipynb")).toEqual(["Your journey starts with one step\n", "score 0.9995\n1.00\n"]);
+    expect(notebookOutputs("test/fixtures/good.ipynb")).toEqual(["Your journey starts with one step\n", "score 0.9995\n1.00\n", ""]);
   });
 });
