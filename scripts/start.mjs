@@ -4,6 +4,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { findJupyter, installHelp } from "./findJupyter.mjs";
 import { registerKernel } from "./kernel.mjs";
+import { trustNotebooks } from "./trust.mjs";
 import { jupyterEnv, notebooksDir, repoRoot } from "./repo.mjs";
 
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
@@ -33,6 +34,7 @@ function stopWatch() {
 process.on("exit", stopWatch);
 
 mkdirSync(notebooksDir, { recursive: true });
+if (!trustNotebooks(found.jupyter)) console.log("Could not mark the notebooks as trusted: run their cells to see the pictures.");
 const rootArgs = process.getuid?.() === 0 ? ["--allow-root"] : [];
 const args = [found.app, ...rootArgs, ...process.argv.slice(2)];
 console.log(`Starting ${found.jupyter} ${args.join(" ")} in notebooks/ (lib changes: rebuilt automatically; restart the kernel to use them)`);
