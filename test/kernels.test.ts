@@ -160,6 +160,7 @@ const ATTENTION_CASES: [number, number, number, number, boolean, boolean | numbe
   [1, 1, 1, 1, false, false], [1, 1, 4, 3, true, true], [6, 6, 3, 3, false, false], [6, 6, 3, 3, true, false],
   [37, 37, 8, 8, true, true], [70, 70, 13, 5, true, true], [70, 70, 16, 24, false, true], [5, 9, 7, 4, false, 0.5],
   [20, 300, 8, 8, false, true], [300, 300, 4, 9, true, true], // more keys than one KC = 256 pass
+  [64, 64, 8, 8, true, true], // no edges: every score and output comes from the 4x4 blocks, diagonal blocks included
 ];
 
 describe("attention agrees with the step-by-step composition", () => {

@@ -42,16 +42,21 @@ export function packB(b: MatrixData, rowStride: number, colStride: number, cols:
   }
 }
 
-/** The 4x4 block of C at ci (row stride ldc) += A micro-panel (from ai) times B panel (from bi) over `depth` steps. */
-function microKernel(ap: Float64Array, ai: number, bp: Float64Array, bi: number, depth: number, c: Float64Array, ci: number, ldc: number): void {
+/**
+ * The 4x4 block of C at ci (row stride ldc) += 4 rows of A times a B panel (from bi) over `depth` steps.
+ * A(r, p) is a[ai + r * aRow + p * aStep]: a packed micro-panel (aRow 1, aStep MR), or rows read where they
+ * are (aRow their stride, aStep 1), as attention reads its softmax weights.
+ */
+export function microKernel(a: Float64Array, ai: number, aRow: number, aStep: number, bp: Float64Array, bi: number, depth: number, c: Float64Array, ci: number, ldc: number): void {
+  const a1i = ai + aRow, a2i = a1i + aRow, a3i = a2i + aRow;
   const c1 = ci + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
   let c00 = c[ci], c01 = c[ci + 1], c02 = c[ci + 2], c03 = c[ci + 3];
   let c10 = c[c1], c11 = c[c1 + 1], c12 = c[c1 + 2], c13 = c[c1 + 3];
   let c20 = c[c2], c21 = c[c2 + 1], c22 = c[c2 + 2], c23 = c[c2 + 3];
   let c30 = c[c3], c31 = c[c3 + 1], c32 = c[c3 + 2], c33 = c[c3 + 3];
   for (let p = 0; p < depth; p++) {
-    const x = (ai + MR * p) | 0, y = (bi + NR * p) | 0; // "| 0": integer index arithmetic, no overflow checks
-    const a0 = ap[x], a1 = ap[x + 1], a2 = ap[x + 2], a3 = ap[x + 3];
+    const x = (aStep * p) | 0, y = (bi + NR * p) | 0; // "| 0": integer index arithmetic, no overflow checks
+    const a0 = a[ai + x], a1 = a[a1i + x], a2 = a[a2i + x], a3 = a[a3i + x];
     const b0 = bp[y], b1 = bp[y + 1], b2 = bp[y + 2], b3 = bp[y + 3];
     c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
     c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
@@ -72,12 +77,12 @@ const edgeTile = new Float64Array(MR * NR);
  */
 export function multiplyBlock(ap: Float64Array, ai: number, bp: Float64Array, bi: number, depth: number, c: Float64Array, ci: number, ldc: number, rows: number, cols: number): void {
   if (rows === MR && cols === NR) {
-    microKernel(ap, ai, bp, bi, depth, c, ci, ldc);
+    microKernel(ap, ai, 1, MR, bp, bi, depth, c, ci, ldc);
     return;
   }
   edgeTile.fill(0);
   for (let r = 0; r < rows; r++) for (let x = 0; x < cols; x++) edgeTile[r * NR + x] = c[ci + r * ldc + x];
-  microKernel(ap, ai, bp, bi, depth, edgeTile, 0, NR);
+  microKernel(ap, ai, 1, MR, bp, bi, depth, edgeTile, 0, NR);
   for (let r = 0; r < rows; r++) for (let x = 0; x < cols; x++) c[ci + r * ldc + x] = edgeTile[r * NR + x];
 }
 
