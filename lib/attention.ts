@@ -19,8 +19,11 @@ export interface ProjectionWeights {
 }
 
 export interface AttentionOptions {
-  /** Divide scores by sqrt(d_k) before softmax (off in the diagram, on in real transformers). */
-  scale?: boolean;
+  /**
+   * Scale scores before softmax: true for 1/sqrt(d_k) (real transformers), a number for that factor.
+   * Off by default, as in the diagram; multiHeadAttention turns it on by default.
+   */
+  scale?: boolean | number;
   /** Hide every later token: scores above the diagonal become -Infinity before softmax (default false). */
   causal?: boolean;
   /** Any other mask, the shape of the scores: 1 hides a score, 0 keeps it (combined with causal when both are given). */
@@ -74,13 +77,27 @@ export function checkProjectionWeights(op: string, x: Matrix, weights: Projectio
   checkBias(op, "bv", weights.bv, weights.wv.cols);
 }
 
-function checkQKV(op: string, q: Matrix, k: Matrix, v: Matrix): void {
+/** Q, K, V that attention can combine: finite, keys as wide as queries, one value row per key. */
+export function checkQKV(op: string, q: Matrix, k: Matrix, v: Matrix): void {
   if (q.cols !== k.cols) {
     throw new RangeError(`${op}: Q is ${shapeText(q)} and K is ${shapeText(k)}: queries and keys need the same width to be compared`);
   }
   if (k.rows !== v.rows) {
-    throw new RangeError(`${op}: K is ${shapeText(k)} and V is ${shapeText(v)}: they need one row per token each`);
+    throw new RangeError(`${op}: K is ${shapeText(k)} and V is ${shapeText(v)}: they need one row per key`);
   }
+  assertFinite(op, "Q", q);
+  assertFinite(op, "K", k);
+  assertFinite(op, "V", v);
+}
+
+/** The factor scores are multiplied by: 1/sqrt(d_k) for true, 1 for false or absent, else the number itself. */
+export function scaleFactor(op: string, scale: boolean | number | undefined, keyWidth: number): number {
+  if (scale === true) return 1 / Math.sqrt(keyWidth);
+  if (scale === undefined || scale === false) return 1;
+  if (typeof scale !== "number" || !Number.isFinite(scale) || scale <= 0) {
+    throw new RangeError(`${op}: scale is ${scale}; use true, false or a positive finite number`);
+  }
+  return scale;
 }
 
 // The causal mask, the given mask, or both together; undefined when nothing is masked.
@@ -100,7 +117,8 @@ export function attendTo(q: Matrix, k: Matrix, v: Matrix, options: AttentionOpti
   checkQKV("attendTo", q, k, v);
   const kT = transpose(k);
   const rawScores = matmul(q, kT);
-  const scaled = options.scale ? scale(rawScores, 1 / Math.sqrt(k.cols)) : rawScores;
+  const factor = scaleFactor("attendTo", options.scale, k.cols);
+  const scaled = factor === 1 ? rawScores : scale(rawScores, factor);
   const mask = attentionMask(options, scaled.rows, scaled.cols);
   const scores = mask === undefined ? scaled : applyMask(scaled, mask);
   const softmax = softmaxRows(scores);
@@ -116,15 +134,24 @@ export function attendTo(q: Matrix, k: Matrix, v: Matrix, options: AttentionOpti
   return steps;
 }
 
+/** Q = X W_Q + b_Q, K = X W_K + b_K, V = X W_V + b_V, for weights already checked against X. */
+export function project(x: Matrix, weights: ProjectionWeights): { q: Matrix; k: Matrix; v: Matrix } {
+  const { wq, wk, wv, bq = null, bk = null, bv = null } = weights;
+  return { q: affine(x, wq, bq), k: affine(x, wk, bk), v: affine(x, wv, bv) };
+}
+
 /** Self-attention of X with projections W_Q, W_K, W_V (and biases, if any), returning every step of the diagram. */
 export function selfAttention(x: Matrix, weights: ProjectionWeights, options: AttentionOptions = {}): AttentionSteps {
   checkProjectionWeights("selfAttention", x, weights);
-  const { wq, wk, wv, bq = null, bk = null, bv = null } = weights;
-  return attendTo(affine(x, wq, bq), affine(x, wk, bk), affine(x, wv, bv), options);
+  const { q, k, v } = project(x, weights);
+  return attendTo(q, k, v, options);
 }
 
 /** W_QKV = [W_Q | W_K | W_V]: the three projections as one matrix, as the diagram's fused path draws it. */
 export function fuseProjections(weights: ProjectionWeights): Matrix {
+  for (const name of ["bq", "bk", "bv"] as const) {
+    if (weights[name]) throw new RangeError(`fuseProjections: ${name} is given, but the fused path has no biases; use selfAttention`);
+  }
   return concatColumns([weights.wq, weights.wk, weights.wv]);
 }
 

@@ -1,7 +1,7 @@
 // The public surface of the lib: everything a notebook imports from "thelittlebaby".
-export { Matrix, assertFinite, shapeText, type DType, type MatrixData } from "./matrix.js";
+export { Matrix, assertFinite, resultDtype, shapeText, type DType, type MatrixData } from "./matrix.js";
 export { formatMatrix, type FormatOptions } from "./format.js";
-export { matmul, matmulReference, checkMatmulShapes, matmulResultDtype, type MatmulKernel, type MatmulOptions } from "./matmul.js";
+export { matmul, matmulReference, checkMatmulInputs, type MatmulKernel, type MatmulOptions } from "./matmul.js";
 // The fast kernels under matmul, and attention built from them (lib/kernels/).
 export { attention, type FusedAttentionOptions, type FusedAttentionResult } from "./kernels/attention.js";
 export { wasmKernels, type WasmStatus } from "./kernels/wasm.js";
@@ -10,6 +10,7 @@ export { softmaxRows } from "./softmax.js";
 export {
   selfAttention,
   attendTo,
+  project,
   sameAsInputWeights,
   fuseProjections,
   fusedProjection,

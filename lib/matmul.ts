@@ -1,23 +1,18 @@
 // Matrix multiplication: the one operation that attention (and a GPT) spends its time in.
 // matmulReference is the definition to read; matmul gives the same numbers, faster (lib/kernels/).
-import { Matrix, shapeText, type DType } from "./matrix.js";
+import { Matrix, assertFinite, resultDtype, shapeText } from "./matrix.js";
 import { gemmPacked } from "./kernels/packed.js";
 import { wasmKernels, wasmMatmul } from "./kernels/wasm.js";
 
-export function checkMatmulShapes(op: string, a: Matrix, b: Matrix): void {
+/** Shapes that fit and finite values: a NaN or Infinity in a product would spread silently. */
+export function checkMatmulInputs(op: string, a: Matrix, b: Matrix): void {
   if (a.cols !== b.rows) {
     throw new RangeError(
       `${op}: ${shapeText(a)} times ${shapeText(b)}: inner dimensions ${a.cols} and ${b.rows} differ`,
     );
   }
-}
-
-/**
- * The dtype of A times B: float32 only when both are float32. A float32 value widens to float64
- * exactly, so a mixed product computed in float64 loses nothing.
- */
-export function matmulResultDtype(a: Matrix, b: Matrix): DType {
-  return a.dtype === "float32" && b.dtype === "float32" ? "float32" : "float64";
+  assertFinite(op, "A", a);
+  assertFinite(op, "B", b);
 }
 
 /**
@@ -25,8 +20,8 @@ export function matmulResultDtype(a: Matrix, b: Matrix): DType {
  * Every faster kernel is tested against this one.
  */
 export function matmulReference(a: Matrix, b: Matrix): Matrix {
-  checkMatmulShapes("matmul", a, b);
-  const c = Matrix.zeros(a.rows, b.cols, { dtype: matmulResultDtype(a, b) });
+  checkMatmulInputs("matmul", a, b);
+  const c = Matrix.zeros(a.rows, b.cols, { dtype: resultDtype(a, b) });
   for (let i = 0; i < a.rows; i++) {
     for (let j = 0; j < b.cols; j++) {
       let sum = 0;
@@ -61,17 +56,17 @@ function chooseKernel(a: Matrix, b: Matrix, kernel: MatmulKernel): Exclude<Matmu
   if (!KERNELS.includes(kernel)) throw new RangeError(`matmul: unknown kernel "${kernel}"; use one of ${KERNELS.join(", ")}`);
   if (kernel !== "auto") return kernel;
   if (a.rows * a.cols * b.cols < SMALL_PRODUCT) return "reference";
-  if (matmulResultDtype(a, b) === "float32" && wasmKernels().available) return "wasm";
+  if (resultDtype(a, b) === "float32" && wasmKernels().available) return "wasm";
   return "packed";
 }
 
 /** A times B, by the fastest kernel that fits (options.kernel picks one by name). */
 export function matmul(a: Matrix, b: Matrix, options: MatmulOptions = {}): Matrix {
-  checkMatmulShapes("matmul", a, b);
+  checkMatmulInputs("matmul", a, b);
   const kernel = chooseKernel(a, b, options.kernel ?? "auto");
   if (kernel === "reference") return matmulReference(a, b);
   if (kernel === "wasm") {
-    if (matmulResultDtype(a, b) !== "float32") {
+    if (resultDtype(a, b) !== "float32") {
       throw new RangeError(`matmul: the wasm kernel is float32 only, got ${a.dtype} ${shapeText(a)} times ${b.dtype} ${shapeText(b)}`);
     }
     const status = wasmKernels();
@@ -80,5 +75,5 @@ export function matmul(a: Matrix, b: Matrix, options: MatmulOptions = {}): Matri
   }
   const c = Matrix.zeros(a.rows, b.cols);
   gemmPacked(a.data, b.data, c.data as Float64Array, a.rows, a.cols, b.cols);
-  return matmulResultDtype(a, b) === "float32" ? c.astype("float32") : c;
+  return resultDtype(a, b) === "float32" ? c.astype("float32") : c;
 }

@@ -59,6 +59,9 @@ export class Matrix {
           throw new RangeError(`Matrix.from: value at [${i}][${j}] is ${String(value)}; every value must be a finite number`);
         }
         data[i * cols + j] = value;
+        if (!Number.isFinite(data[i * cols + j])) {
+          throw new RangeError(`Matrix.from: value at [${i}][${j}] is ${value}, which overflows ${options.dtype}`);
+        }
       });
     });
     return new Matrix(rows, cols, data);
@@ -134,6 +137,11 @@ export class Matrix {
       throw new RangeError(`Matrix.${op}: index [${i}][${j}] is outside ${shapeText(this)}`);
     }
   }
+}
+
+/** The dtype of a result computed from several matrices: float32 only if all are, since widening to float64 is exact. */
+export function resultDtype(...inputs: readonly Matrix[]): DType {
+  return inputs.every((m) => m.dtype === "float32") ? "float32" : "float64";
 }
 
 /** Throws unless every value is finite: the guard at public entries so that NaN never appears later. */

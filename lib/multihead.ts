@@ -1,7 +1,7 @@
 // Multi-head attention: one projection of width d_out, split by columns into heads that attend on their own.
-import { Matrix, shapeText } from "./matrix.js";
+import { Matrix, assertFinite, shapeText } from "./matrix.js";
 import { concatColumns, sliceColumns } from "./ops.js";
-import { attendTo, checkProjectionWeights, type AttentionOptions, type AttentionSteps, type ProjectionWeights } from "./attention.js";
+import { attendTo, checkProjectionWeights, project, type AttentionOptions, type AttentionSteps, type ProjectionWeights } from "./attention.js";
 import { affine, asProjection, checkBias, linearLayer } from "./linear.js";
 import { linearProjections } from "./projections.js";
 import { Generator, defaultGenerator } from "./random.js";
@@ -45,7 +45,10 @@ function checkHeads(x: Matrix, weights: MultiHeadWeights, heads: number): number
       const got = weights.wo instanceof Matrix ? shapeText(weights.wo) : String(weights.wo);
       throw new RangeError(`${op}: wo is ${got} but needs ${width} rows, one per column of the heads' context`);
     }
+    assertFinite(op, "wo", weights.wo);
     checkBias(op, "bo", weights.bo, weights.wo.cols);
+  } else if (weights.bo) {
+    throw new RangeError(`${op}: bo is given without wo; the output bias belongs to the output projection`);
   }
   return width / heads;
 }
@@ -59,10 +62,8 @@ function checkHeads(x: Matrix, weights: MultiHeadWeights, heads: number): number
 export function multiHeadAttention(x: Matrix, weights: MultiHeadWeights, options: MultiHeadOptions): MultiHeadSteps {
   const { heads: count, scale = true, ...rest } = options;
   const headDim = checkHeads(x, weights, count);
-  const { wq, wk, wv, bq = null, bk = null, bv = null, wo, bo = null } = weights;
-  const q = affine(x, wq, bq);
-  const k = affine(x, wk, bk);
-  const v = affine(x, wv, bv);
+  const { q, k, v } = project(x, weights);
+  const { wo, bo = null } = weights;
   const columns = (m: Matrix, h: number) => sliceColumns(m, h * headDim, (h + 1) * headDim);
   // Heads run in order, so dropout draws match PyTorch's (heads, tokens, tokens) layout.
   const heads = Array.from({ length: count }, (_, h) => attendTo(columns(q, h), columns(k, h), columns(v, h), { ...rest, scale }));

@@ -1,5 +1,5 @@
 // Elementwise and shape operations: small, and each checks its shapes.
-import { Matrix, shapeText } from "./matrix.js";
+import { Matrix, resultDtype, shapeText } from "./matrix.js";
 
 export function transpose(m: Matrix): Matrix {
   const t = Matrix.zeros(m.cols, m.rows, { dtype: m.dtype });
@@ -24,10 +24,12 @@ export function checkSameShape(op: string, a: Matrix, b: Matrix): void {
   }
 }
 
-/** f applied to matching elements of two matrices of the same shape. */
+/** f applied to matching elements of two matrices of the same shape (float32 only if both are). */
 export function zip(op: string, a: Matrix, b: Matrix, f: (x: number, y: number) => number): Matrix {
   checkSameShape(op, a, b);
-  return map(a, (x, i, j) => f(x, b.data[i * b.cols + j]));
+  const out = Matrix.zeros(a.rows, a.cols, { dtype: resultDtype(a, b) });
+  for (let k = 0; k < out.data.length; k++) out.data[k] = f(a.data[k], b.data[k]);
+  return out;
 }
 
 export function add(a: Matrix, b: Matrix): Matrix {
@@ -62,7 +64,7 @@ export function sliceColumns(m: Matrix, start: number, end: number): Matrix {
   return Matrix.generate(m.rows, end - start, (i, j) => m.data[i * m.cols + start + j], { dtype: m.dtype });
 }
 
-/** Matrices of the same row count side by side: [A | B | ...]. */
+/** Matrices of the same row count side by side: [A | B | ...] (float32 only if all are). */
 export function concatColumns(parts: readonly Matrix[]): Matrix {
   if (parts.length === 0) throw new RangeError("concatColumns: no matrices to join");
   const rows = parts[0].rows;
@@ -72,7 +74,7 @@ export function concatColumns(parts: readonly Matrix[]): Matrix {
     }
   }
   const cols = parts.reduce((n, p) => n + p.cols, 0);
-  const out = Matrix.zeros(rows, cols, { dtype: parts[0].dtype });
+  const out = Matrix.zeros(rows, cols, { dtype: resultDtype(...parts) });
   let offset = 0;
   for (const p of parts) {
     for (let i = 0; i < rows; i++) out.data.set(p.data.subarray(i * p.cols, (i + 1) * p.cols), i * cols + offset);
@@ -86,7 +88,10 @@ export function maxAbsDifference(a: Matrix, b: Matrix): { value: number; row: nu
   checkSameShape("maxAbsDifference", a, b);
   let best = { value: -1, row: 0, col: 0 };
   for (let k = 0; k < a.data.length; k++) {
-    const d = Math.abs(a.data[k] - b.data[k]);
+    const d = a.data[k] === b.data[k] ? 0 : Math.abs(a.data[k] - b.data[k]);
+    if (Number.isNaN(d)) {
+      throw new RangeError(`maxAbsDifference: NaN at [${Math.floor(k / a.cols)}][${k % a.cols}] (${a.data[k]} and ${b.data[k]}); a NaN never agrees`);
+    }
     if (d > best.value) best = { value: d, row: Math.floor(k / a.cols), col: k % a.cols };
   }
   return best;

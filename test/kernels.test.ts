@@ -10,7 +10,7 @@ import {
   map,
   matmul,
   matmulReference,
-  matmulResultDtype,
+  resultDtype,
   maxAbsDifference,
   scale,
   softmaxRows,
@@ -85,8 +85,8 @@ describe("matmul kernels agree with matmulReference", () => {
 
   it("mixed dtypes give float64, the product of the widened values", () => {
     const [a, b] = [seeded(20, 30, 11, "float32"), seeded(30, 10, 12)];
-    expect(matmulResultDtype(a, b)).toBe("float64");
-    expect(matmulResultDtype(a, a.astype("float32"))).toBe("float32");
+    expect(resultDtype(a, b)).toBe("float64");
+    expect(resultDtype(a, a.astype("float32"))).toBe("float32");
     expectSameBits(matmul(a, b), matmulReference(a.astype("float64"), b));
   });
 

@@ -143,7 +143,7 @@ describe("contributions", () => {
   });
 
   it("marks the totals, which are the output row", () => {
-    const figure = contributions(steps.weights.row(1), steps.v, { tokens });
+    const figure = contributions(steps.weights.row(1), steps.v, { labels: tokens });
     const written = texts(figure.markup);
     for (const value of steps.output.row(1)) expect(written).toContain(value.toFixed(2));
     expect(written).toContain(`journey × ${steps.weights.get(1, 1).toFixed(2)}`);
@@ -152,8 +152,8 @@ describe("contributions", () => {
 
   it("checks the weights against the rows of V", () => {
     expect(() => contributions([0.5, 0.5], steps.v)).toThrow("contributions: 2 weights for 6 rows of V (6x3)");
-    expect(() => contributions(steps.weights.row(0), steps.v, { tokens: ["a"] })).toThrow(
-      "contributions: 1 tokens for 6 rows of V (6x3)",
+    expect(() => contributions(steps.weights.row(0), steps.v, { labels: ["a"] })).toThrow(
+      "contributions: 1 labels for 6 rows of V (6x3)",
     );
   });
 });

@@ -6,7 +6,8 @@
 // never computed: about half the work of full attention.
 // In float64 it performs the step-by-step composition's arithmetic in the same order, so it returns the
 // same numbers as transpose + matmulReference + softmaxRows + matmulReference.
-import { Matrix, assertFinite, shapeText } from "../matrix.js";
+import { Matrix, shapeText } from "../matrix.js";
+import { checkQKV, scaleFactor } from "../attention.js";
 import { MR, NR, microKernel, packB, roundUp } from "./packed.js";
 import { wasmAttention, wasmKernels } from "./wasm.js";
 
@@ -32,33 +33,22 @@ export interface FusedAttentionResult {
 const ROW_BLOCK = 16;
 
 function checkAttentionShapes(q: Matrix, k: Matrix, v: Matrix, causal: boolean): void {
-  if (q.cols !== k.cols) {
-    throw new RangeError(`attention: Q is ${shapeText(q)} and K is ${shapeText(k)}: queries and keys need the same width to be compared`);
-  }
-  if (k.rows !== v.rows) {
-    throw new RangeError(`attention: K is ${shapeText(k)} and V is ${shapeText(v)}: they need one row per key`);
-  }
+  checkQKV("attention", q, k, v);
   if (causal && q.rows !== k.rows) {
     throw new RangeError(`attention: causal needs one query per key, got Q ${shapeText(q)} and K ${shapeText(k)}`);
   }
-  assertFinite("attention", "Q", q);
-  assertFinite("attention", "K", k);
-  assertFinite("attention", "V", v);
-}
-
-function scaleFactor(scale: boolean | number | undefined, width: number): number {
-  if (scale === true) return 1 / Math.sqrt(width);
-  if (scale === undefined || scale === false) return 1;
-  if (!Number.isFinite(scale) || scale <= 0) throw new RangeError(`attention: scale is ${scale}; it must be a positive finite number`);
-  return scale;
 }
 
 /** Row `start` of scores: softmax its first `valid` entries (already scaled) in place; zero the rest up to `end`. */
 function softmaxRow(scores: Float64Array, start: number, valid: number, end: number): void {
   const stop = start + valid;
   let max = -Infinity;
-  for (let j = start; j < stop; j++) if (scores[j] > max) max = scores[j];
-  if (!Number.isFinite(max)) throw new RangeError(`attention: a score is ${max}; Q K^T overflowed`);
+  for (let j = start; j < stop; j++) {
+    const score = scores[j];
+    // Finite inputs can still overflow to Infinity, or to NaN (Infinity - Infinity), in Q K^T.
+    if (!(score > -Infinity && score < Infinity)) throw new RangeError(`attention: a score is ${score}; Q K^T overflowed`);
+    if (score > max) max = score;
+  }
   let sum = 0;
   for (let j = start; j < stop; j++) {
     const e = Math.exp(scores[j] - max);
@@ -170,7 +160,7 @@ export function attention(q: Matrix, k: Matrix, v: Matrix, options: FusedAttenti
   const { causal = false, weights: keepWeights = false, kernel = "auto" } = options;
   if (!["auto", "packed", "wasm"].includes(kernel)) throw new RangeError(`attention: unknown kernel "${kernel}"; use auto, packed or wasm`);
   checkAttentionShapes(q, k, v, causal);
-  const factor = scaleFactor(options.scale, k.cols);
+  const factor = scaleFactor("attention", options.scale, k.cols);
   const allFloat32 = q.dtype === "float32" && k.dtype === "float32" && v.dtype === "float32";
   const useWasm = kernel === "wasm" || (kernel === "auto" && allFloat32 && !keepWeights && wasmKernels().available);
   if (useWasm) {

@@ -2,6 +2,7 @@
 // Loading is synchronous (new Module + new Instance on bytes already in memory), so matmul stays synchronous.
 // Where WebAssembly or its SIMD is missing, the module fails to compile, `wasmKernels()` says why,
 // and the lib stays on the TypeScript kernels.
+import { roundUp } from "./packed.js";
 import { kernelsWasmBase64 } from "./wasmBinary.js";
 
 // Just the part of the WebAssembly API used here (the lib compiles without DOM types).
@@ -93,7 +94,6 @@ function copyOut(kernels: KernelExports, offset: number, length: number): Float3
   return new Float32Array(kernels.memory.buffer, offset, length).slice();
 }
 
-const roundUp = (n: number, multiple: number): number => Math.ceil(n / multiple) * multiple;
 
 /** A (m x k) times B (k x n), or times B^T when B is stored n x k, in float32. Shapes are the caller's to check. */
 export function wasmMatmul(a: Float32Array, b: Float32Array, m: number, k: number, n: number, options: { transposeB?: boolean } = {}): Float32Array {

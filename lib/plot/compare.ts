@@ -1,6 +1,6 @@
 // Two matrices compared: side by side on one color scale, or their difference on a diverging scale.
 import type { Matrix } from "../matrix.js";
-import { checkSameShape, subtract } from "../ops.js";
+import { checkSameShape, zip } from "../ops.js";
 import { checkCount, checkPlottable } from "./checks.js";
 import { toFigure, type Figure } from "./figure.js";
 import { gridLegend, heatmapColor, heatmapGrid } from "./grid.js";
@@ -31,8 +31,8 @@ export function compareHeatmaps(a: Matrix, b: Matrix, options: CompareOptions = 
 export function differenceHeatmap(a: Matrix, b: Matrix, options: HeatmapOptions = {}): Figure {
   checkPlottable("differenceHeatmap", "the first matrix", a);
   checkPlottable("differenceHeatmap", "the second matrix", b);
-  checkSameShape("differenceHeatmap", a, b);
-  const difference = subtract(a, b);
+  // Two masked (-Infinity) scores agree: their difference is 0, not Infinity - Infinity = NaN.
+  const difference = zip("differenceHeatmap", a, b, (x, y) => (x === y ? 0 : x - y));
   const [lo, hi] = finiteExtent(difference.data);
   const reach = Math.max(Math.abs(lo), Math.abs(hi));
   return heatmap(difference, {

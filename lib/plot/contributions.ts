@@ -9,10 +9,10 @@ import { colorOf, plotPart } from "./render.js";
 import { formatValue, indexLabels } from "./values.js";
 
 export interface ContributionsOptions {
-  /** The token of each value row (default "0", "1", ...). */
-  tokens?: readonly string[];
-  /** The name of each output dimension (default "0", "1", ...). */
-  columnLabels?: readonly string[];
+  /** The token of each value row, as heatmap's labels (default "0", "1", ...). */
+  labels?: readonly string[];
+  /** The name of each output dimension, as heatmap's colLabels (default "0", "1", ...). */
+  colLabels?: readonly string[];
   title?: string;
   /** Digits after the point in the labels (default 2). */
   decimals?: number;
@@ -33,14 +33,14 @@ export function contributionParts(
   return { weights, parts, totals };
 }
 
-/** contributions(weights.row(0), v, { tokens }): the output of token 0 as a mix of the value rows. */
+/** contributions(weights.row(0), v, { labels: tokens }): the output of token 0 as a mix of the value rows. */
 export function contributions(weightsRow: readonly number[] | Matrix, v: Matrix, options: ContributionsOptions = {}): Figure {
   const { decimals = 2, height = 300 } = options;
   checkDecimals("contributions", decimals);
   const { weights, parts, totals } = contributionParts(weightsRow, v);
-  const tokens = options.tokens ?? indexLabels(v.rows);
-  const dims = options.columnLabels ?? indexLabels(v.cols);
-  checkCount("contributions", "tokens", tokens.length, v.rows, `rows of V (${shapeText(v)})`);
+  const tokens = options.labels ?? indexLabels(v.rows);
+  const dims = options.colLabels ?? indexLabels(v.cols);
+  checkCount("contributions", "labels", tokens.length, v.rows, `rows of V (${shapeText(v)})`);
   checkCount("contributions", "column labels", dims.length, v.cols, `columns of V (${shapeText(v)})`);
 
   const color = { type: "ordinal", domain: [...tokens.keys()], scheme: "observable10" } as const;
