@@ -9,6 +9,7 @@ import {
 
   concatColumns,
   diagram,
+  dropout,
   differenceHeatmap,
   fuseProjections,
   linearProjections,
@@ -103,5 +104,17 @@ describe("no silent change of meaning", () => {
     expect(() => attendTo(diagram.x, diagram.x, diagram.x, { scale: -1 })).toThrow(
       "attendTo: scale is -1; use true, false or a positive finite number",
     );
+  });
+});
+
+describe("dropout keeps the input's dtype", () => {
+  it("scales float32 values by the float32 quotient 1 / (1 - p), as PyTorch's float32 noise does", () => {
+    const ones32 = Matrix.generate(4, 4, () => 1, { dtype: "float32" });
+    const dropped = dropout(ones32, { rate: 0.1, generator: new Generator(3) });
+    expect(dropped.dtype).toBe("float32");
+    const kept = Array.from(dropped.data).filter((v) => v > 0);
+    expect(kept.length).toBeGreaterThan(0);
+    for (const v of kept) expect(v).toBe(Math.fround(1 / Math.fround(0.9)));
+    expect(Math.fround(1 / Math.fround(0.9))).not.toBe(1 / 0.9);
   });
 });
