@@ -21,11 +21,17 @@ function checkLabels(what: string, labels: readonly string[] | undefined, count:
   }
 }
 
+/** value.toFixed(decimals), without the "-0.0000" that a tiny negative would print. */
+export function fixed(value: number, decimals: number): string {
+  const text = value.toFixed(decimals);
+  return Number(text) === 0 ? text.replace("-", "") : text;
+}
+
 export function formatMatrix(m: Matrix, options: FormatOptions = {}): string {
   const { decimals = 4, rowLabels, colLabels } = options;
   checkLabels("row", rowLabels, m.rows, m);
   checkLabels("column", colLabels, m.cols, m);
-  const cells = m.toArray().map((row) => row.map((v) => v.toFixed(decimals)));
+  const cells = m.toArray().map((row) => row.map((v) => fixed(v, decimals)));
   const width = Math.max(...cells.flat().map((s) => s.length), ...(colLabels ?? []).map((s) => s.length));
   const labelWidth = rowLabels ? Math.max(...rowLabels.map((s) => s.length)) + 1 : 0;
   const lines: string[] = [];

@@ -38,6 +38,7 @@ describe("Matrix", () => {
     expect(diagram.x.toString().split("\n")[0]).toBe("[0.4300, 0.1500, 0.8900]");
     const text = formatMatrix(Matrix.from([[0.5, 1], [2, 0.25]]), { rowLabels: ["a", "bb"], colLabels: ["x", "y"], decimals: 2 });
     expect(text).toBe(["       x     y", "a  [0.50, 1.00]", "bb [2.00, 0.25]"].join("\n"));
+    expect(formatMatrix(Matrix.from([[-0.00001, -0.5]]), { decimals: 2 })).toBe("[ 0.00, -0.50]");
   });
 });
 

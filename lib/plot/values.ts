@@ -1,11 +1,11 @@
 // How the plots write numbers and name positions.
+import { fixed } from "../format.js";
 
 /** value.toFixed(decimals) with a true minus sign like Plot's axes, no "-0.00" for tiny negatives, ∞ for masked scores. */
 export function formatValue(value: number, decimals: number): string {
   if (value === Infinity) return "∞";
   if (value === -Infinity) return "−∞";
-  const text = value.toFixed(decimals);
-  return Number(text) === 0 ? text.replace("-", "") : text.replace("-", "−");
+  return fixed(value, decimals).replace("-", "−");
 }
 
 /** "0", "1", ...: the labels of positions nobody named. */
