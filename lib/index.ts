@@ -1,6 +1,7 @@
 // The public surface of the lib: everything a notebook imports from "thelittlebaby".
 export { Matrix, assertFinite, resultDtype, shapeText, type DType, type MatrixData } from "./matrix.js";
 export { formatMatrix, type FormatOptions } from "./format.js";
+export { checkOptions, requireOptions, type OptionKind, type OptionSpec } from "./options.js";
 export { matmul, matmulReference, checkMatmulInputs, type MatmulKernel, type MatmulOptions } from "./matmul.js";
 // The fast kernels under matmul, and attention built from them (lib/kernels/).
 export { attention, type FusedAttentionOptions, type FusedAttentionResult } from "./kernels/attention.js";
