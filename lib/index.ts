@@ -27,6 +27,8 @@ export {
   checkPrintedScores,
   checkPrintedWeights,
   checkPrintedOutput,
+  describeOutside,
+  type CauchySchwarzBreak,
   type DiagramCheck,
   type ScoresCheck,
   type WeightsCheck,
