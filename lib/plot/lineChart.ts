@@ -75,8 +75,9 @@ export function lineChart(series: LineSeries | readonly LineSeries[], options: L
     marginBottom: 40,
     marginTop: 20,
     marginRight: 16,
-    x: { type: xScale, label: checked.xLabel ?? null, labelAnchor: "center", labelArrow: "none" },
-    y: { type: yScale, label: checked.yLabel ?? null, grid: true, labelArrow: "none" },
+    // Plain numbers on log axes (0.001, 1e-9), not SI prefixes (1m, 1n) that read as units.
+    x: { type: xScale, label: checked.xLabel ?? null, labelAnchor: "center", labelArrow: "none", ...(xScale === "log" ? { tickFormat: "~g" } : {}) },
+    y: { type: yScale, label: checked.yLabel ?? null, grid: true, labelArrow: "none", ...(yScale === "log" ? { tickFormat: "~g" } : {}) },
     color,
     marks: [
       Plot.line(points, { x: "x", y: "y", z: "k", stroke: "k", strokeWidth: 2 }),
