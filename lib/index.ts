@@ -64,3 +64,25 @@ export {
   type LineChartOptions,
   type LineSeries,
 } from "./plot/index.js";
+// The GPT's input and output: safetensors files, the character tokenizer, the dataset, training, generation, checkpoints.
+export {
+  encodeSafetensors,
+  decodeSafetensors,
+  readSafetensors,
+  writeSafetensors,
+  type Tensor,
+  type TensorDType,
+  type StoredTensor,
+  type Safetensors,
+} from "./io/safetensors.js";
+export { CharTokenizer } from "./gpt/tokenizer.js";
+export { TextDataset, estimateLoss, type Batch, type Split, type DatasetOptions, type EstimateLossOptions } from "./gpt/dataset.js";
+export {
+  generate,
+  generateTokens,
+  sampleToken,
+  nextTokenProbabilities,
+  type SampleOptions,
+  type GenerateOptions,
+  type NextTokenLogits,
+} from "./gpt/generate.js";
