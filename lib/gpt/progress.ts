@@ -1,0 +1,67 @@
+// Watching a run: one status line (the terminal's progress bar and the notebook's live figure share it) and the
+// train and validation loss curves.
+import { lineChart } from "../plot/lineChart.js";
+import type { Figure } from "../plot/figure.js";
+import type { TrainProgress } from "./train.js";
+
+/** 75 -> "1:15", 3725 -> "1:02:05". */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return "?";
+  const s = Math.round(seconds);
+  const mm = Math.floor((s % 3600) / 60);
+  const ss = String(s % 60).padStart(2, "0");
+  return s >= 3600 ? `${Math.floor(s / 3600)}:${String(mm).padStart(2, "0")}:${ss}` : `${mm}:${ss}`;
+}
+
+/** "step 120/2000 | loss 2.3456 | val 2.4012 | lr 9.87e-4 | 5,432 tok/s | 0:45 elapsed, 5:12 left". */
+export function progressLine(progress: TrainProgress): string {
+  const { step, steps, trainLoss, valLoss, lr, tokensPerSecond, elapsedSeconds, secondsLeft } = progress;
+  const parts = [`step ${String(step).padStart(String(steps).length)}/${steps}`];
+  if (trainLoss !== undefined) parts.push(`loss ${trainLoss.toFixed(4)}`);
+  if (valLoss !== undefined) parts.push(`val ${valLoss.toFixed(4)}`);
+  parts.push(`lr ${lr.toExponential(2)}`);
+  if (step > 0) parts.push(`${Math.round(tokensPerSecond).toLocaleString("en-US")} tok/s`);
+  parts.push(`${formatDuration(elapsedSeconds)} elapsed` + (secondsLeft === undefined ? "" : `, ${formatDuration(secondsLeft)} left`));
+  return parts.join(" | ");
+}
+
+/** The loss of each step's batch and the validation loss at each evaluation, against the step. */
+export function lossCurves(history: readonly TrainProgress[], options: { title?: string; width?: number; height?: number } = {}): Figure {
+  const trained = history.filter((p) => p.trainLoss !== undefined);
+  const evaluated = history.filter((p) => p.valLoss !== undefined);
+  if (trained.length === 0 || evaluated.length === 0) throw new RangeError("lossCurves: the history needs a trained step and an evaluation");
+  return lineChart(
+    [
+      { x: trained.map((p) => p.step), y: trained.map((p) => p.trainLoss as number), name: "train (batch loss)" },
+      { x: evaluated.map((p) => p.step), y: evaluated.map((p) => p.valLoss as number), name: "validation" },
+    ],
+    { xLabel: "step", yLabel: "loss", title: options.title, width: options.width ?? 560, height: options.height ?? 300, dots: false },
+  );
+}
+
+/** Where live progress goes: one output that each call replaces (e.g. a tslab display made with newDisplay). */
+export interface LiveDisplay {
+  show(figure: Figure): void;
+}
+
+/**
+ * A progress callback for train() that redraws one live output: the loss curves, titled with the status line.
+ * It redraws from step 1 on, at each evaluation, at the last step, and otherwise at most once every `seconds`
+ * (default 1), so that drawing costs little beside training.
+ */
+export function liveTrainingProgress(display: LiveDisplay, options: { seconds?: number } = {}): (progress: TrainProgress) => void {
+  if (typeof display?.show !== "function") throw new TypeError("liveTrainingProgress: display must have show(figure), e.g. liveOutput()");
+  const { seconds = 1 } = options;
+  if (!(seconds >= 0)) throw new RangeError(`liveTrainingProgress: seconds ${seconds} must be >= 0`);
+  const history: TrainProgress[] = [];
+  let last = -Infinity;
+  return (progress) => {
+    history.push(progress);
+    // Step 0 holds only the initial validation loss: the first picture waits for a step with a training loss too.
+    if (progress.step === 0) return;
+    const now = performance.now();
+    if (progress.valLoss === undefined && progress.step !== progress.steps && now - last < seconds * 1000) return;
+    last = now;
+    display.show(lossCurves(history, { title: progressLine(progress) }));
+  };
+}
