@@ -1,0 +1,184 @@
+// A trained GPT as a .safetensors file with nanoGPT's parameter names and PyTorch's shapes, so that a model trained
+// here continues in PyTorch and one trained there loads here. The config and the characters travel in the metadata.
+import type { DType } from "../matrix.js";
+import { readSafetensors, writeSafetensors, type Safetensors, type StoredTensor, type Tensor } from "../io/safetensors.js";
+import { checkOptions } from "../options.js";
+import { gptConfig, type GPTConfig } from "./config.js";
+import { GPT } from "./model.js";
+import { parameterShapes } from "./parameters.js";
+import { CharTokenizer } from "./tokenizer.js";
+
+/** The metadata keys saveCheckpoint writes itself. */
+const RESERVED = ["format", "config", "vocab"];
+const FORMAT = "thelittlebaby-gpt";
+
+export interface SaveCheckpointOptions {
+  /** Its characters are saved, so that the checkpoint alone can encode and decode text. */
+  tokenizer?: CharTokenizer;
+  /** More strings to keep with the weights: how it was trained, the command, the losses. */
+  metadata?: Record<string, string>;
+}
+
+const shapeText = (shape: readonly number[]): string => `[${shape.join(", ")}]`;
+
+/**
+ * Writes the model's parameters in its dtype (F32 or F64) under nanoGPT's names, with metadata "config" (the
+ * GPTConfig as JSON), "vocab" (the tokenizer's characters as a JSON array) and any metadata given.
+ * lm_head.weight is not written: it is transformer.wte.weight (tied), as safetensors' save_model does.
+ */
+export function saveCheckpoint(path: string, model: GPT, options: SaveCheckpointOptions = {}): void {
+  const fn = "saveCheckpoint";
+  const { tokenizer, metadata = {} } = checkOptions(fn, options, { tokenizer: "object", metadata: "object" });
+  if (!(model instanceof GPT)) throw new TypeError(`${fn}: expected a GPT, got ${typeof model}`);
+  for (const key of Object.keys(metadata)) {
+    if (RESERVED.includes(key)) throw new RangeError(`${fn}: metadata ${key} is written by saveCheckpoint itself; choose another key`);
+  }
+  if (tokenizer !== undefined) {
+    if (!(tokenizer instanceof CharTokenizer)) throw new TypeError(`${fn}: tokenizer must be a CharTokenizer`);
+    if (tokenizer.vocabSize !== model.config.vocabSize) {
+      throw new RangeError(`${fn}: the tokenizer has ${tokenizer.vocabSize} characters, the model a vocabulary of ${model.config.vocabSize}`);
+    }
+  }
+  const tensors = new Map<string, Tensor>();
+  for (const { name, shape, data } of model.parameters) {
+    const bad = data.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw new RangeError(`${fn}: ${name} holds ${data[bad]} at index ${bad}; a checkpoint keeps finite weights only`);
+    tensors.set(name, { shape, data });
+  }
+  writeSafetensors(path, tensors, {
+    ...metadata,
+    format: FORMAT,
+    config: JSON.stringify(model.config),
+    ...(tokenizer === undefined ? {} : { vocab: JSON.stringify(tokenizer.chars) }),
+  });
+}
+
+export interface LoadCheckpointOptions {
+  /** The model's dtype (default the dtype of the file's transformer.wte.weight: F64 gives float64, else float32). */
+  dtype?: DType;
+  /** For a file without a "config" in its metadata (written by plain PyTorch): the number of heads, which the shapes do not tell. */
+  nHead?: number;
+  /** For a file without a config: where the LayerNorms sit (default "pre", as nanoGPT). */
+  norm?: "pre" | "post";
+}
+
+export interface Checkpoint {
+  model: GPT;
+  /** From the "vocab" metadata; undefined when the file has none. */
+  tokenizer: CharTokenizer | undefined;
+  metadata: Record<string, string>;
+}
+
+const loadSpec = { dtype: ["float32", "float64"], nHead: { kind: "integer", min: 1 }, norm: ["pre", "post"] } as const;
+
+/**
+ * The config of a file: its "config" metadata, or else what the shapes say (vocabulary, context, width, layers,
+ * biases) with nHead from the options. Dropout is a training choice and starts at 0.
+ */
+function configOf(file: Safetensors, source: string, options: LoadCheckpointOptions): GPTConfig {
+  const text = file.metadata.config;
+  if (text !== undefined) {
+    let parsed: Partial<GPTConfig> & { vocabSize: number };
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new RangeError(`${source}: metadata config is not JSON: ${text.slice(0, 80)}`);
+    }
+    const config = gptConfig(parsed);
+    for (const key of ["nHead", "norm"] as const) {
+      if (options[key] !== undefined && options[key] !== config[key]) {
+        throw new RangeError(`${source}: the checkpoint's config has ${key} ${config[key]}, the options ask for ${options[key]}`);
+      }
+    }
+    return config;
+  }
+  const wte = file.tensors.get("transformer.wte.weight");
+  const wpe = file.tensors.get("transformer.wpe.weight");
+  if (wte === undefined || wpe === undefined || wte.shape.length !== 2 || wpe.shape.length !== 2) {
+    throw new RangeError(`${source}: no config in the metadata, and no 2-D transformer.wte.weight and transformer.wpe.weight to read one from`);
+  }
+  if (options.nHead === undefined) {
+    throw new RangeError(`${source}: the metadata has no config, so give the number of heads, e.g. { nHead: 4 } (the shapes say the rest)`);
+  }
+  const layers = new Set([...file.tensors.keys()].map((name) => /^transformer\.h\.(\d+)\./.exec(name)?.[1]).filter((i) => i !== undefined));
+  return gptConfig({
+    vocabSize: wte.shape[0],
+    blockSize: wpe.shape[0],
+    nEmbd: wte.shape[1],
+    nLayer: layers.size,
+    nHead: options.nHead,
+    dropout: 0,
+    bias: file.tensors.has("transformer.ln_f.bias"),
+    norm: options.norm ?? "pre",
+  });
+}
+
+function sameValues(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** nanoGPT's causal-mask buffer (PyTorch < 2.0 saves it as attn.bias): ones on and below the diagonal. */
+function isCausalMask(t: StoredTensor, blockSize: number): boolean {
+  if (t.shape.length !== 4 || t.shape[0] !== 1 || t.shape[1] !== 1 || t.shape[2] !== blockSize || t.shape[3] !== blockSize) return false;
+  for (let i = 0; i < blockSize; i++) for (let j = 0; j < blockSize; j++) if (t.data[i * blockSize + j] !== (j <= i ? 1 : 0)) return false;
+  return true;
+}
+
+/** The tensors a GPT of this config takes, checked: every one present with its shape, nothing unknown. */
+function modelTensors(file: Safetensors, source: string, config: GPTConfig): Map<string, StoredTensor> {
+  const wanted = parameterShapes(config);
+  const tensors = new Map<string, StoredTensor>();
+  for (const { name, shape } of wanted) {
+    const t = file.tensors.get(name);
+    if (t === undefined) throw new RangeError(`${source}: missing tensor ${name} (shape ${shapeText(shape)} for this config)`);
+    if (shapeText(t.shape) !== shapeText(shape)) {
+      throw new RangeError(`${source}: tensor ${name} has shape ${shapeText(t.shape)}, the config needs ${shapeText(shape)}`);
+    }
+    tensors.set(name, t);
+  }
+  const wte = tensors.get("transformer.wte.weight") as StoredTensor;
+  for (const [name, t] of file.tensors) {
+    if (tensors.has(name)) continue;
+    if (name === "lm_head.weight") {
+      if (shapeText(t.shape) !== shapeText(wte.shape) || !sameValues(t.data, wte.data)) {
+        throw new RangeError(`${source}: lm_head.weight ${shapeText(t.shape)} differs from transformer.wte.weight ${shapeText(wte.shape)}; this GPT ties them, as nanoGPT`);
+      }
+      continue;
+    }
+    if (/^transformer\.h\.\d+\.attn\.bias$/.test(name)) {
+      if (!isCausalMask(t, config.blockSize)) {
+        throw new RangeError(`${source}: ${name} ${shapeText(t.shape)} is not the causal mask [1, 1, ${config.blockSize}, ${config.blockSize}] nanoGPT saves there`);
+      }
+      continue;
+    }
+    throw new RangeError(
+      `${source}: unknown tensor ${name} with shape ${shapeText(t.shape)}; a GPT with ${config.nLayer} layers${config.bias ? "" : " and no biases"} has ${wanted.length} tensors, from ${wanted[0].name} to ${wanted[wanted.length - 1].name}`,
+    );
+  }
+  return tensors;
+}
+
+/** A checkpoint's model, tokenizer (when it has one) and metadata. */
+export function readCheckpoint(path: string, options: LoadCheckpointOptions = {}): Checkpoint {
+  const checked = checkOptions("readCheckpoint", options, loadSpec);
+  const file = readSafetensors(path);
+  const config = configOf(file, path, checked);
+  const tensors = modelTensors(file, path, config);
+  const dtype = checked.dtype ?? (tensors.get("transformer.wte.weight")?.dtype === "F64" ? "float64" : "float32");
+  const model = GPT.fromParameters(config, tensors, { dtype });
+  let tokenizer: CharTokenizer | undefined;
+  if (file.metadata.vocab !== undefined) {
+    tokenizer = new CharTokenizer(JSON.parse(file.metadata.vocab) as string[]);
+    if (tokenizer.vocabSize !== config.vocabSize) {
+      throw new RangeError(`${path}: metadata vocab has ${tokenizer.vocabSize} characters, the config a vocabulary of ${config.vocabSize}`);
+    }
+  }
+  return { model, tokenizer, metadata: file.metadata };
+}
+
+/** The GPT of a checkpoint (readCheckpoint gives its tokenizer and metadata too). */
+export function loadCheckpoint(path: string, options: LoadCheckpointOptions = {}): GPT {
+  return readCheckpoint(path, options).model;
+}

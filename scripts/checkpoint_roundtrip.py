@@ -1,0 +1,294 @@
+"""Proves that checkpoints cross between this project and PyTorch, both ways, with the same logits.
+
+  /usr/bin/python3 scripts/checkpoint_roundtrip.py            check both directions, print the agreement
+  /usr/bin/python3 scripts/checkpoint_roundtrip.py --fixture  also rewrite test/fixtures/gpt/pytorch-*.safetensors
+                                                              and pytorch-logits.json (the tests load them)
+
+Needs PyTorch (Debian: apt install python3-torch; 1.13 is enough) and the built lib (npm run build); not needed by
+the tests or CI, which read the committed fixture. No safetensors package needed: the format is read and written
+below in a few lines, with the layout of the reference writer.
+
+1. ours -> PyTorch: `npm run train` writes a checkpoint after a few steps; a nanoGPT-architecture model in PyTorch
+   loads it and its logits on a batch are compared with the lib's (scripts/checkpoint_logits.mjs), in float64
+   and in float32.
+2. PyTorch -> ours: the PyTorch model (pre-norm with biases, and post-norm without) writes its state_dict as
+   nanoGPT has it (lm_head.weight tied to wte, the attn.bias causal-mask buffers of PyTorch < 2); the lib loads it
+   and its logits are compared.
+3. init: GPT.create(config, { seed }) against torch.manual_seed(seed); GPT(config), value for value.
+
+The model is nanoGPT's (model.py) with two differences this project chose: GELU is the tanh approximation (as
+GPT-2; nanoGPT's nn.GELU() is the exact erf form, so set approximate="tanh" there to continue a model trained
+here), and norm="post" puts each LayerNorm after its residual add.
+"""
+import json
+import math
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import torch
+import torch.nn as nn
+from torch.nn import functional as F
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "test" / "fixtures" / "gpt"
+
+# ---------------------------------------------------------------- safetensors, as the reference writes it
+
+DTYPES = {"F64": torch.float64, "F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16}
+NAMES = {v: k for k, v in DTYPES.items()}
+ORDER = ["F64", "F32", "BF16", "F16"]  # widest first, then by name
+
+
+def save_safetensors(path, tensors, metadata):
+    items = sorted(tensors.items(), key=lambda kv: (ORDER.index(NAMES[kv[1].dtype]), kv[0]))
+    header, offset, chunks = {"__metadata__": metadata}, 0, []
+    for name, t in items:
+        data = t.detach().contiguous().cpu().numpy().tobytes()  # little-endian: checked in main()
+        header[name] = {"dtype": NAMES[t.dtype], "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
+        offset += len(data)
+        chunks.append(data)
+    text = json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode()
+    text += b" " * (-len(text) % 8)
+    Path(path).write_bytes(struct.pack("<Q", len(text)) + text + b"".join(chunks))
+
+
+def load_safetensors(path):
+    raw = Path(path).read_bytes()
+    (n,) = struct.unpack("<Q", raw[:8])
+    header = json.loads(raw[8 : 8 + n])
+    metadata = header.pop("__metadata__", {})
+    data = raw[8 + n :]
+    tensors = {}
+    for name, info in header.items():
+        begin, end = info["data_offsets"]
+        t = torch.frombuffer(bytearray(data[begin:end]), dtype=DTYPES[info["dtype"]]) if end > begin else torch.empty(0, dtype=DTYPES[info["dtype"]])
+        tensors[name] = t.reshape(info["shape"]).clone()
+    return tensors, metadata
+
+
+# ---------------------------------------------------------------- the model, nanoGPT's model.py in small
+
+
+class LayerNorm(nn.Module):
+    def __init__(self, ndim, bias):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(ndim))
+        self.bias = nn.Parameter(torch.zeros(ndim)) if bias else None
+
+    def forward(self, x):
+        return F.layer_norm(x, self.weight.shape, self.weight, self.bias, 1e-5)
+
+
+class CausalSelfAttention(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.c_attn = nn.Linear(c["nEmbd"], 3 * c["nEmbd"], bias=c["bias"])
+        self.c_proj = nn.Linear(c["nEmbd"], c["nEmbd"], bias=c["bias"])
+        self.n_head, self.n_embd = c["nHead"], c["nEmbd"]
+        T = c["blockSize"]
+        self.register_buffer("bias", torch.tril(torch.ones(T, T)).view(1, 1, T, T))
+
+    def forward(self, x):
+        B, T, C = x.size()
+        q, k, v = self.c_attn(x).split(self.n_embd, dim=2)
+        k = k.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)
+        q = q.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)
+        v = v.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)
+        att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.size(-1)))
+        att = att.masked_fill(self.bias[:, :, :T, :T] == 0, float("-inf"))
+        att = F.softmax(att, dim=-1)
+        y = (att @ v).transpose(1, 2).contiguous().view(B, T, C)
+        return self.c_proj(y)
+
+
+class MLP(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.c_fc = nn.Linear(c["nEmbd"], 4 * c["nEmbd"], bias=c["bias"])
+        self.gelu = nn.GELU(approximate="tanh")
+        self.c_proj = nn.Linear(4 * c["nEmbd"], c["nEmbd"], bias=c["bias"])
+
+    def forward(self, x):
+        return self.c_proj(self.gelu(self.c_fc(x)))
+
+
+class Block(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.post = c["norm"] == "post"
+        self.ln_1 = LayerNorm(c["nEmbd"], bias=c["bias"])
+        self.attn = CausalSelfAttention(c)
+        self.ln_2 = LayerNorm(c["nEmbd"], bias=c["bias"])
+        self.mlp = MLP(c)
+
+    def forward(self, x):
+        if self.post:
+            x = self.ln_1(x + self.attn(x))
+            return self.ln_2(x + self.mlp(x))
+        x = x + self.attn(self.ln_1(x))
+        return x + self.mlp(self.ln_2(x))
+
+
+class GPT(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.config = c
+        self.transformer = nn.ModuleDict(
+            dict(
+                wte=nn.Embedding(c["vocabSize"], c["nEmbd"]),
+                wpe=nn.Embedding(c["blockSize"], c["nEmbd"]),
+                h=nn.ModuleList([Block(c) for _ in range(c["nLayer"])]),
+                ln_f=LayerNorm(c["nEmbd"], bias=c["bias"]),
+            )
+        )
+        self.lm_head = nn.Linear(c["nEmbd"], c["vocabSize"], bias=False)
+        self.transformer.wte.weight = self.lm_head.weight
+        self.apply(self._init_weights)
+        for name, p in self.named_parameters():
+            if name.endswith("c_proj.weight"):
+                torch.nn.init.normal_(p, mean=0.0, std=0.02 / math.sqrt(2 * c["nLayer"]))
+
+    def _init_weights(self, module):
+        if isinstance(module, nn.Linear):
+            torch.nn.init.normal_(module.weight, mean=0.0, std=0.02)
+            if module.bias is not None:
+                torch.nn.init.zeros_(module.bias)
+        elif isinstance(module, nn.Embedding):
+            torch.nn.init.normal_(module.weight, mean=0.0, std=0.02)
+
+    def forward(self, idx, targets=None):
+        T = idx.size(1)
+        x = self.transformer.wte(idx) + self.transformer.wpe(torch.arange(T))
+        for block in self.transformer.h:
+            x = block(x)
+        logits = self.lm_head(self.transformer.ln_f(x))
+        loss = None if targets is None else F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1))
+        return logits, loss
+
+
+def model_from_checkpoint(path, dtype):
+    tensors, metadata = load_safetensors(path)
+    config = json.loads(metadata["config"])
+    model = GPT(config).to(dtype)
+    state = {k: v.to(dtype) for k, v in tensors.items()}
+    state["lm_head.weight"] = state["transformer.wte.weight"]
+    for i in range(config["nLayer"]):
+        state[f"transformer.h.{i}.attn.bias"] = model.transformer.h[i].attn.bias
+    model.load_state_dict(state, strict=True)
+    return model.eval(), config, metadata
+
+
+# ---------------------------------------------------------------- the lib's side
+
+
+def node(*args, stdin=None):
+    done = subprocess.run(["node", *args], cwd=ROOT, input=stdin, capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"node {' '.join(args)} failed:\n{done.stderr}")
+    return done.stdout
+
+
+def our_logits(path, dtype, tokens, targets):
+    request = json.dumps({"tokens": tokens.flatten().tolist(), "targets": targets.flatten().tolist(), "batch": tokens.shape[0], "time": tokens.shape[1]})
+    reply = json.loads(node("scripts/checkpoint_logits.mjs", str(path), f"--dtype={dtype}", stdin=request))
+    return torch.tensor(reply["logits"], dtype=torch.float64).view(tokens.shape[0], tokens.shape[1], -1), reply["loss"]
+
+
+def batch(vocab_size, block_size, seed):
+    g = torch.Generator().manual_seed(seed)
+    tokens = torch.randint(vocab_size, (2, block_size), generator=g)
+    return tokens, torch.randint(vocab_size, (2, block_size), generator=g)
+
+
+def compare(label, path, tokens, targets):
+    worst = {}
+    for name, dtype in (("float64", torch.float64), ("float32", torch.float32)):
+        model, _, _ = model_from_checkpoint(path, dtype)
+        with torch.no_grad():
+            logits, loss = model(tokens, targets)
+        ours, our_loss = our_logits(path, name, tokens, targets)
+        diff = (logits.double() - ours).abs().max().item()
+        worst[name] = diff
+        print(f"  {label}, {name}: max |logits difference| {diff:.3e}, loss PyTorch {loss.item():.12f} lib {our_loss:.12f}")
+    return worst
+
+
+def pytorch_checkpoint(config, seed, dtype, path, chars):
+    """A PyTorch model with every parameter non-trivial (LayerNorms and biases too), saved as nanoGPT's state_dict."""
+    torch.manual_seed(seed)
+    model = GPT(config)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if ".ln_" in name or name.endswith(".bias"):
+                p.add_(0.1 * torch.randn_like(p))
+    model = model.to(dtype)
+    state = model.state_dict()  # lm_head.weight (tied) and the attn.bias masks included, as nanoGPT's checkpoints
+    save_safetensors(path, state, {"config": json.dumps(config), "vocab": json.dumps(chars, ensure_ascii=False)})
+    return model
+
+
+def main():
+    write_fixture = "--fixture" in sys.argv[1:]
+    if sys.byteorder != "little":
+        sys.exit("this script writes tensors in the machine's byte order, which must be little-endian as the format")
+    torch.set_num_threads(1)
+    text = (ROOT / "data" / "tinyshakespeare.txt").read_text()
+    chars = sorted(set(text))
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        print("1. lib -> PyTorch: npm run train, 20 steps, then the same batch through both")
+        ours = Path(tmp) / "ours.safetensors"
+        done = subprocess.run(
+            ["npm", "run", "--silent", "train", "--", f"--out={ours}", "--n_layer=2", "--n_head=2", "--n_embd=32", "--block_size=16",
+             "--batch_size=4", "--max_iters=20", "--eval_interval=10", "--eval_iters=2", "--warmup_iters=5", "--bias"],
+            cwd=ROOT, capture_output=True, text=True)
+        if done.returncode != 0:
+            sys.exit(f"npm run train failed:\n{done.stdout}\n{done.stderr}")
+        tokens, targets = batch(len(chars), 16, 1)
+        results["lib -> PyTorch"] = compare("trained 20 steps, pre-norm, biases", ours, tokens, targets)
+
+        print("2. PyTorch -> lib: nanoGPT state_dicts (lm_head.weight and attn.bias masks included)")
+        for label, config, dtype in (
+            ("pre-norm, biases, F64", dict(vocabSize=len(chars), blockSize=16, nLayer=2, nHead=2, nEmbd=16, dropout=0.0, bias=True, norm="pre"), torch.float64),
+            ("post-norm, no biases, F32", dict(vocabSize=len(chars), blockSize=16, nLayer=2, nHead=4, nEmbd=16, dropout=0.0, bias=False, norm="post"), torch.float32),
+        ):
+            path = Path(tmp) / "pytorch.safetensors"
+            pytorch_checkpoint(config, 7, dtype, path, chars)
+            tokens, targets = batch(len(chars), 16, 2)
+            results[f"PyTorch -> lib, {label}"] = compare(label, path, tokens, targets)
+
+        print("3. init: GPT.create(config, { seed: 1337 }) against torch.manual_seed(1337); GPT(config)")
+        config = dict(vocabSize=len(chars), blockSize=16, nLayer=2, nHead=2, nEmbd=16, dropout=0.0, bias=True, norm="pre")
+        created = Path(tmp) / "created.safetensors"
+        node("scripts/checkpoint_logits.mjs", "--create", json.dumps(config), "--seed=1337", f"--out={created}")
+        torch.manual_seed(1337)
+        reference = GPT(config).state_dict()
+        mine, _ = load_safetensors(created)
+        differing = [name for name, t in mine.items() if not torch.equal(t, reference[name])]
+        print(f"  {len(mine)} tensors, {len(differing)} differ{': ' + ', '.join(differing) if differing else ' (bit for bit)'}")
+
+    if write_fixture:
+        FIXTURES.mkdir(parents=True, exist_ok=True)
+        expected = {}
+        for name, config, dtype in (
+            ("pytorch-pre-bias.safetensors", dict(vocabSize=len(chars), blockSize=8, nLayer=2, nHead=2, nEmbd=16, dropout=0.0, bias=True, norm="pre"), torch.float64),
+            ("pytorch-post.safetensors", dict(vocabSize=len(chars), blockSize=8, nLayer=1, nHead=4, nEmbd=16, dropout=0.0, bias=False, norm="post"), torch.float32),
+        ):
+            model = pytorch_checkpoint(config, 11, dtype, FIXTURES / name, chars)
+            prompt = "First Ci"
+            tokens = torch.tensor([[chars.index(c) for c in prompt], [chars.index(c) for c in "izen:\nBe"]])
+            targets = torch.tensor([[chars.index(c) for c in "irst Cit"], [chars.index(c) for c in "zen:\nBef"]])
+            with torch.no_grad():
+                logits, loss = model.double()(tokens, targets)
+            expected[name] = {"tokens": tokens.flatten().tolist(), "targets": targets.flatten().tolist(), "batch": 2, "time": 8,
+                              "logits": logits.flatten().tolist(), "loss": loss.item(), "torch": torch.__version__}
+        (FIXTURES / "pytorch-logits.json").write_text(json.dumps(expected) + "\n")
+        print(f"wrote the fixtures in {FIXTURES.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
