@@ -64,3 +64,9 @@ export {
   type LineChartOptions,
   type LineSeries,
 } from "./plot/index.js";
+// The GPT (lib/gpt/): config, parameters under nanoGPT's names, the model with every gradient by hand, and its optimiser.
+export { normalFill, randn, type NormalOptions } from "./random.js";
+export { gemm, type GemmOptions } from "./kernels/gemm.js";
+export { gptConfig, GPT_DEFAULTS, type GPTConfig, type Norm } from "./gpt/config.js";
+export { parameterShapes, type Parameter, type Float } from "./gpt/parameters.js";
+export { GPT, type ForwardOptions, type ForwardResult } from "./gpt/model.js";
