@@ -107,6 +107,50 @@ export function matmul(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, tra
   }
 }
 
+/** Rows [0, m) and depth [k0, k0 + kc) of A into MR-row micro-panels, zero padded; A(i, p) sits at a + 4 * (i * rs + p * cs). */
+function packAStrided(a: usize, rs: i32, cs: i32, m: i32, k0: i32, kc: i32, dst: usize): void {
+  for (let i0 = 0; i0 < m; i0 += MR) {
+    const rows = min(MR, m - i0);
+    for (let r = 0; r < MR; r++) {
+      const src = a + (<usize>((i0 + r) * rs + k0 * cs) << 2);
+      for (let p = 0; p < kc; p++) {
+        store<f32>(dst + (<usize>(p * MR + r) << 2), r < rows ? load<f32>(src + (<usize>(p * cs) << 2)) : 0);
+      }
+    }
+    dst += <usize>(MR * kc) << 2;
+  }
+}
+
+/**
+ * C (m x n) = op(A) op(B), or C += op(A) op(B) when accumulate is 1. op(A) is m x k: A itself (m x k) or, when
+ * transposeA is 1, the transpose of A stored k x m; op(B) is k x n: B (k x n) or the transpose of B stored n x k.
+ * The transposes are read in place by the packing, never copied. Scratch as for matmul.
+ */
+export function gemm(
+  a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, transposeA: i32, transposeB: i32, accumulate: i32,
+  packedA: usize, packedB: usize, tile: usize,
+): void {
+  if (!accumulate) memory.fill(c, 0, <usize>(m * n) << 2);
+  const ars = transposeA ? 1 : k;
+  const acs = transposeA ? m : 1;
+  const brs = transposeB ? 1 : n;
+  const bcs = transposeB ? k : 1;
+  for (let k0 = 0; k0 < k; k0 += KC) {
+    const kc = min(KC, k - k0);
+    packB(b, brs, bcs, k0, kc, n, packedB);
+    for (let i0 = 0; i0 < m; i0 += MC) {
+      const rows = min(MC, m - i0);
+      packAStrided(a + (<usize>(i0 * ars) << 2), ars, acs, rows, k0, kc, packedA);
+      for (let j0 = 0; j0 < n; j0 += NR) {
+        const bp = packedB + (<usize>(j0 * kc) << 2);
+        for (let r0 = 0; r0 < rows; r0 += MR) {
+          block(packedA + (<usize>(r0 * kc) << 2), bp, kc, c + (<usize>((i0 + r0) * n + j0) << 2), n, min(MR, rows - r0), min(NR, n - j0), tile);
+        }
+      }
+    }
+  }
+}
+
 const RB: i32 = 16; // query rows per attention step: their scores (RB x keys) stay in L2 between the two products
 
 /**
