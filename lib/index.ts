@@ -84,7 +84,7 @@ export {
   type Safetensors,
 } from "./io/safetensors.js";
 export { CharTokenizer } from "./gpt/tokenizer.js";
-export { TextDataset, estimateLoss, type Batch, type Split, type DatasetOptions, type EstimateLossOptions } from "./gpt/dataset.js";
+export { TextDataset, estimateLoss, type Batch, type Split, type DatasetOptions, type EstimateLossOptions, type LossModel } from "./gpt/dataset.js";
 export {
   generate,
   generateTokens,
@@ -93,6 +93,7 @@ export {
   type SampleOptions,
   type GenerateOptions,
   type NextTokenLogits,
+  type LogitsModel,
 } from "./gpt/generate.js";
 export { train, trainSettings, type TrainOptions, type TrainProgress, type TrainResult } from "./gpt/train.js";
 export { progressLine, formatDuration, lossCurves, liveTrainingProgress, type LiveDisplay } from "./gpt/progress.js";

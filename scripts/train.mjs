@@ -127,6 +127,10 @@ async function main(argv) {
     console.log(helpText());
     return;
   }
+  const decay = args.lr_decay_iters ?? args.max_iters;
+  if (args.warmup_iters >= decay) {
+    throw new Error(`train: --warmup_iters ${args.warmup_iters} must be below --lr_decay_iters ${decay} (default --max_iters); e.g. --warmup_iters=${Math.floor(decay / 20)}`);
+  }
   const lib = await import(pathToFileURL(resolve(repoRoot, "lib/dist/index.js")).href);
   const { readFileSync } = await import("node:fs");
   const text = readFileSync(resolve(repoRoot, args.data), "utf8");
@@ -148,7 +152,7 @@ async function main(argv) {
     learningRate: args.learning_rate,
     minLr: args.min_lr,
     warmupSteps: args.warmup_iters,
-    decaySteps: args.lr_decay_iters ?? args.max_iters,
+    decaySteps: decay,
     weightDecay: args.weight_decay,
     beta1: args.beta1,
     beta2: args.beta2,

@@ -5,7 +5,6 @@ import { readSafetensors, writeSafetensors, type Safetensors, type StoredTensor,
 import { checkOptions } from "../options.js";
 import { gptConfig, type GPTConfig } from "./config.js";
 import { GPT } from "./model.js";
-import { parameterShapes } from "./parameters.js";
 import { CharTokenizer } from "./tokenizer.js";
 
 /** The metadata keys saveCheckpoint writes itself. */
@@ -19,7 +18,8 @@ export interface SaveCheckpointOptions {
   metadata?: Record<string, string>;
 }
 
-const shapeText = (shape: readonly number[]): string => `[${shape.join(", ")}]`;
+// Shapes as the model prints them, PyTorch-like.
+const shapeText = (shape: readonly number[]): string => `(${shape.join(", ")})`;
 
 /**
  * Writes the model's parameters in its dtype (F32 or F64) under nanoGPT's names, with metadata "config" (the
@@ -113,12 +113,6 @@ function configOf(file: Safetensors, source: string, options: LoadCheckpointOpti
   });
 }
 
-function sameValues(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 /** nanoGPT's causal-mask buffer (PyTorch < 2.0 saves it as attn.bias): ones on and below the diagonal. */
 function isCausalMask(t: StoredTensor, blockSize: number): boolean {
   if (t.shape.length !== 4 || t.shape[0] !== 1 || t.shape[1] !== 1 || t.shape[2] !== blockSize || t.shape[3] !== blockSize) return false;
@@ -126,36 +120,14 @@ function isCausalMask(t: StoredTensor, blockSize: number): boolean {
   return true;
 }
 
-/** The tensors a GPT of this config takes, checked: every one present with its shape, nothing unknown. */
-function modelTensors(file: Safetensors, source: string, config: GPTConfig): Map<string, StoredTensor> {
-  const wanted = parameterShapes(config);
+/** The file's tensors without nanoGPT's causal masks, which are not parameters (GPT.fromParameters checks the rest). */
+function withoutCausalMasks(file: Safetensors, source: string, blockSize: number): Map<string, StoredTensor> {
   const tensors = new Map<string, StoredTensor>();
-  for (const { name, shape } of wanted) {
-    const t = file.tensors.get(name);
-    if (t === undefined) throw new RangeError(`${source}: missing tensor ${name} (shape ${shapeText(shape)} for this config)`);
-    if (shapeText(t.shape) !== shapeText(shape)) {
-      throw new RangeError(`${source}: tensor ${name} has shape ${shapeText(t.shape)}, the config needs ${shapeText(shape)}`);
-    }
-    tensors.set(name, t);
-  }
-  const wte = tensors.get("transformer.wte.weight") as StoredTensor;
   for (const [name, t] of file.tensors) {
-    if (tensors.has(name)) continue;
-    if (name === "lm_head.weight") {
-      if (shapeText(t.shape) !== shapeText(wte.shape) || !sameValues(t.data, wte.data)) {
-        throw new RangeError(`${source}: lm_head.weight ${shapeText(t.shape)} differs from transformer.wte.weight ${shapeText(wte.shape)}; this GPT ties them, as nanoGPT`);
-      }
-      continue;
+    if (!/^transformer\.h\.\d+\.attn\.bias$/.test(name)) tensors.set(name, t);
+    else if (!isCausalMask(t, blockSize)) {
+      throw new RangeError(`${source}: ${name} ${shapeText(t.shape)} is not the causal mask (1, 1, ${blockSize}, ${blockSize}) nanoGPT saves there`);
     }
-    if (/^transformer\.h\.\d+\.attn\.bias$/.test(name)) {
-      if (!isCausalMask(t, config.blockSize)) {
-        throw new RangeError(`${source}: ${name} ${shapeText(t.shape)} is not the causal mask [1, 1, ${config.blockSize}, ${config.blockSize}] nanoGPT saves there`);
-      }
-      continue;
-    }
-    throw new RangeError(
-      `${source}: unknown tensor ${name} with shape ${shapeText(t.shape)}; a GPT with ${config.nLayer} layers${config.bias ? "" : " and no biases"} has ${wanted.length} tensors, from ${wanted[0].name} to ${wanted[wanted.length - 1].name}`,
-    );
   }
   return tensors;
 }
@@ -165,9 +137,15 @@ export function readCheckpoint(path: string, options: LoadCheckpointOptions = {}
   const checked = checkOptions("readCheckpoint", options, loadSpec);
   const file = readSafetensors(path);
   const config = configOf(file, path, checked);
-  const tensors = modelTensors(file, path, config);
+  const tensors = withoutCausalMasks(file, path, config.blockSize);
   const dtype = checked.dtype ?? (tensors.get("transformer.wte.weight")?.dtype === "F64" ? "float64" : "float32");
-  const model = GPT.fromParameters(config, tensors, { dtype });
+  let model: GPT;
+  try {
+    model = GPT.fromParameters(config, tensors, { dtype });
+  } catch (error) {
+    // Missing tensors, wrong shapes, unknown names: said by the model, prefixed with the file.
+    throw new RangeError(`${path}: ${(error as Error).message}`);
+  }
   let tokenizer: CharTokenizer | undefined;
   if (file.metadata.vocab !== undefined) {
     tokenizer = new CharTokenizer(JSON.parse(file.metadata.vocab) as string[]);
