@@ -1,5 +1,5 @@
 // Watching training: the status line, the live loss curves in one output, and `npm run train` from a terminal.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -107,4 +107,21 @@ describe("npm run train (scripts/train.mjs, on the built lib)", () => {
     expect(metadata.command).toBe(lines[0]);
     expect(JSON.parse(metadata.training)).toMatchObject({ step: 6, steps: 6, batchSize: 4, warmupSteps: 1, data: "data/tinyshakespeare.txt" });
   });
+
+  it("stops on Ctrl-C after the current step, writes the checkpoint and exits with 130", async () => {
+    const out = join(mkdtempSync(join(tmpdir(), "train-")), "stopped.safetensors");
+    const child = spawn(process.execPath, [script, `--out=${out}`, "--n_layer=1", "--n_head=2", "--n_embd=16", "--block_size=16", "--batch_size=4", "--max_iters=1000000", "--warmup_iters=1", "--eval_iters=1", "--log_interval=1"]);
+    let stdout = "";
+    const code = await new Promise<number | null>((resolve) => {
+      child.stdout.on("data", (chunk: Buffer) => {
+        stdout += chunk.toString();
+        if (/step +2\/1000000/.test(stdout) && !child.killed) child.kill("SIGINT");
+      });
+      child.on("exit", (status) => resolve(status));
+    });
+    expect(code).toBe(130);
+    const step = Number(/interrupted after step (\d+): checkpoint /.exec(stdout)?.[1]);
+    expect(step).toBeGreaterThanOrEqual(2);
+    expect(JSON.parse(readCheckpoint(out).metadata.training).step).toBe(step);
+  }, 30_000);
 });
