@@ -88,7 +88,7 @@ describe("npm run train (scripts/train.mjs, on the built lib)", () => {
     expect(unknown.stderr).toBe("train: unknown option --n_layers (did you mean --n_layer?); see --help for the options\n");
     expect(run("--max_iters=10").stderr).toBe("train: --out is required, e.g. --out=out/shakespeare.safetensors (see --help)\n");
     expect(run("--out=x", "--dropout=lots").stderr).toBe('train: --dropout must be a number, got "lots"\n');
-  });
+  }, 30_000);
 
   it("trains, prints progress lines when not on a terminal, and writes a checkpoint that loads", () => {
     const out = join(mkdtempSync(join(tmpdir(), "train-")), "tiny.safetensors");
@@ -106,7 +106,7 @@ describe("npm run train (scripts/train.mjs, on the built lib)", () => {
     expect(tokenizer?.vocabSize).toBe(65);
     expect(metadata.command).toBe(lines[0]);
     expect(JSON.parse(metadata.training)).toMatchObject({ step: 6, steps: 6, batchSize: 4, warmupSteps: 1, data: "data/tinyshakespeare.txt" });
-  });
+  }, 30_000);
 
   it("stops on Ctrl-C after the current step, writes the checkpoint and exits with 130", async () => {
     const out = join(mkdtempSync(join(tmpdir(), "train-")), "stopped.safetensors");

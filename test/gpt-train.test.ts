@@ -66,7 +66,7 @@ describe("train", () => {
       expect(rows.filter(([, , val]) => val !== null).map(([step]) => step)).toEqual([0, 6, 12]);
       expect(run()).toBe(a);
     }
-  });
+  }, 60_000);
 
   it("follows nanoGPT's loop in PyTorch 1.13 step for step (float64: same init, batches, AdamW, clipping, schedule)", async () => {
     // Written by scripts/checkpoint_roundtrip.py --fixture: nanoGPT's train.py loop on the same settings.
