@@ -69,18 +69,20 @@ describe("layer gradients against finite differences (float64)", () => {
   });
 
   it("gelu (tanh approximation)", () => {
-    const inp = random(20, 3), R = random(20), out = new Float64Array(20);
-    const loss = (): number => (geluForward(out, inp, 20), dot(out, R));
+    const inp = random(20, 3), R = random(20), out = new Float64Array(20), tanhU = new Float64Array(20);
+    const loss = (): number => (geluForward(out, tanhU, inp, 20), dot(out, R));
+    loss();
     const dinp = new Float64Array(20);
-    geluBackward(dinp, R, inp, 20);
+    geluBackward(dinp, R, inp, tanhU, 20);
     expectGradients({ inp }, loss, { inp: dinp });
   });
 
   it("residual: x + gelu(x) gets the gradient through gelu plus the straight one", () => {
-    const x = random(10, 2), R = random(10), branch = new Float64Array(10), out = new Float64Array(10);
-    const loss = (): number => (geluForward(branch, x, 10), residualForward(out, x, branch, 10), dot(out, R));
+    const x = random(10, 2), R = random(10), branch = new Float64Array(10), out = new Float64Array(10), tanhU = new Float64Array(10);
+    const loss = (): number => (geluForward(branch, tanhU, x, 10), residualForward(out, x, branch, 10), dot(out, R));
+    loss();
     const dx = new Float64Array(10);
-    geluBackward(dx, R, x, 10);
+    geluBackward(dx, R, x, tanhU, 10);
     residualBackward(dx, R, 10);
     expectGradients({ x }, loss, { x: dx });
   });

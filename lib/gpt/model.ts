@@ -43,7 +43,7 @@ interface BlockActivations {
   qkv: Float; attention: AttentionState; attY: Float; attProj: Float; attMask: Float | null;
   res1: Float;
   ln2: Float; ln2Mean: Float; ln2Rstd: Float;
-  fc: Float; gelu: Float; mlpProj: Float; mlpMask: Float | null;
+  fc: Float; geluTanh: Float; gelu: Float; mlpProj: Float; mlpMask: Float | null;
   res2: Float;
 }
 
@@ -295,7 +295,7 @@ export class GPT {
     const p = this.blockParameters[l];
     const a = (this.buffers as Buffers).blocks[l];
     linearForward(a.fc, input, p.fcW, p.fcB, N, C, 4 * C);
-    geluForward(a.gelu, a.fc, N * 4 * C);
+    geluForward(a.gelu, a.geluTanh, a.fc, N * 4 * C);
     linearForward(a.mlpProj, a.gelu, p.fcProjW, p.fcProjB, N, 4 * C, C);
     if (drop) this.dropout(a.mlpProj, a.mlpMask as Float, N * C, generator);
   }
@@ -354,7 +354,7 @@ export class GPT {
     const a = buf.blocks[l];
     const dProj = this.throughDropout(dOut, a.mlpMask, N * C);
     linearBackward(buf.dGelu, g.fcProjW, g.fcProjB, dProj, a.gelu, p.fcProjW, N, 4 * C, C);
-    geluBackward(buf.dFc, buf.dGelu, a.fc, N * 4 * C);
+    geluBackward(buf.dFc, buf.dGelu, a.fc, a.geluTanh, N * 4 * C);
     linearBackward(dInput, g.fcW, g.fcB, buf.dFc, input, p.fcW, N, C, 4 * C);
   }
 
@@ -381,7 +381,7 @@ export class GPT {
         qkv: f(N * 3 * C), attention: attentionState(this.dtype, B, T, C, nHead, withDropout), attY: f(N * C), attProj: f(N * C),
         attMask: withDropout ? f(N * C) : null, res1: f(N * C),
         ln2: f(N * C), ln2Mean: f(N), ln2Rstd: f(N),
-        fc: f(N * 4 * C), gelu: f(N * 4 * C), mlpProj: f(N * C), mlpMask: withDropout ? f(N * C) : null, res2: f(N * C),
+        fc: f(N * 4 * C), geluTanh: f(N * 4 * C), gelu: f(N * 4 * C), mlpProj: f(N * C), mlpMask: withDropout ? f(N * C) : null, res2: f(N * C),
       });
     }
     this.buffers = {
