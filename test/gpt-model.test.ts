@@ -170,3 +170,21 @@ describe("optimiser pieces", () => {
     expect(() => new AdamW([w], { betas: [0.9, 1] })).toThrow("betas [0.9, 1] must be two numbers in [0, 1)");
   });
 });
+
+describe("GPT buffers", () => {
+  it("a smaller shape after a larger one reuses the buffers and gives the same numbers as a fresh model", () => {
+    const config = gptConfig({ ...tiny, bias: true });
+    const used = GPT.create(config, { dtype: "float64", seed: 8 });
+    const fresh = GPT.create(config, { dtype: "float64", seed: 8 });
+    used.forward(tokens, 2, 8, { targets });
+    const a = used.forward(tokens.slice(0, 5), 1, 5, { targets: targets.slice(0, 5) });
+    const b = fresh.forward(tokens.slice(0, 5), 1, 5, { targets: targets.slice(0, 5) });
+    expect(a.loss).toBe(b.loss);
+    used.zeroGrad(); used.backward();
+    fresh.zeroGrad(); fresh.backward();
+    for (let i = 0; i < used.parameters.length; i++) expect(Array.from(used.parameters[i].grad)).toEqual(Array.from(fresh.parameters[i].grad));
+    const c = used.forward(tokens.slice(0, 12), 3, 4).logits; // 3 x 4: fewer rows, a new batch size
+    expect(c.length).toBe(3 * 4 * 11);
+    expect(Array.from(c)).toEqual(Array.from(fresh.forward(tokens.slice(0, 12), 3, 4).logits));
+  });
+});

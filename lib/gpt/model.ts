@@ -48,8 +48,13 @@ interface BlockActivations {
 }
 
 interface Buffers {
+  /** The shape of the last forward. */
   B: number;
   T: number;
+  /** The shape the buffers were sized for (rows = batch x time): any B x T with B T <= rows, B T T <= batch time^2 and T <= time fits. */
+  capacityBatch: number;
+  capacityTime: number;
+  capacityRows: number;
   tokens: Int32Array;
   targets: Int32Array;
   embedding: Float; embeddingMask: Float | null;
@@ -367,25 +372,40 @@ export class GPT {
     return buf.dMasked;
   }
 
+  // Every buffer is used from its start with the current B and T, so buffers sized for a larger batch serve a
+  // smaller one: a model that trains on (12, 64) and generates with (1, t) allocates once.
   private ensureBuffers(B: number, T: number): Buffers {
     const old = this.buffers;
-    if (old !== null && old.B === B && old.T === T) return old;
+    if (old !== null && B * T <= old.capacityRows && B * T * T <= old.capacityBatch * old.capacityTime * old.capacityTime && T <= old.capacityTime) {
+      old.B = B;
+      old.T = T;
+      return old;
+    }
+    if (old !== null) {
+      // grow to cover both shapes
+      const rows = Math.max(B * T, old.capacityRows), time = Math.max(T, old.capacityTime);
+      return this.allocate(Math.max(B, Math.ceil(rows / time), old.capacityBatch), time, B, T);
+    }
+    return this.allocate(B, T, B, T);
+  }
+
+  private allocate(capacityB: number, capacityT: number, B: number, T: number): Buffers {
     const { vocabSize: V, nEmbd: C, nHead, nLayer, dropout } = this.config;
     const FloatArray = this.dtype === "float32" ? Float32Array : Float64Array;
-    const N = B * T, withDropout = dropout > 0;
+    const N = capacityB * capacityT, withDropout = dropout > 0;
     const f = (n: number): Float => new FloatArray(n);
     const blocks: BlockActivations[] = [];
     for (let l = 0; l < nLayer; l++) {
       blocks.push({
         ln1: f(N * C), ln1Mean: f(N), ln1Rstd: f(N),
-        qkv: f(N * 3 * C), attention: attentionState(this.dtype, B, T, C, nHead, withDropout), attY: f(N * C), attProj: f(N * C),
+        qkv: f(N * 3 * C), attention: attentionState(this.dtype, capacityB, capacityT, C, nHead, withDropout), attY: f(N * C), attProj: f(N * C),
         attMask: withDropout ? f(N * C) : null, res1: f(N * C),
         ln2: f(N * C), ln2Mean: f(N), ln2Rstd: f(N),
         fc: f(N * 4 * C), geluTanh: f(N * 4 * C), gelu: f(N * 4 * C), mlpProj: f(N * C), mlpMask: withDropout ? f(N * C) : null, res2: f(N * C),
       });
     }
     this.buffers = {
-      B, T, tokens: new Int32Array(N), targets: new Int32Array(N),
+      B, T, capacityBatch: capacityB, capacityTime: capacityT, capacityRows: N, tokens: new Int32Array(N), targets: new Int32Array(N),
       embedding: f(N * C), embeddingMask: withDropout ? f(N * C) : null, blocks,
       lnf: f(N * C), lnfMean: f(N), lnfRstd: f(N), logits: f(N * V), probs: f(N * V),
       dlogits: f(N * V), dres: f(N * C), dA: f(N * C), dB: f(N * C), dMasked: f(N * C), dAttY: f(N * C), dqkv: f(N * 3 * C),
