@@ -107,14 +107,21 @@ export function matmul(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, tra
   }
 }
 
-/** Rows [0, m) and depth [k0, k0 + kc) of A into MR-row micro-panels, zero padded; A(i, p) sits at a + 4 * (i * rs + p * cs). */
+/**
+ * Rows [0, m) and depth [k0, k0 + kc) of A into MR-row micro-panels, zero padded; A(i, p) sits at a + 4 * (i * rs + p * cs).
+ * Depth outside, rows inside: for A read transposed (rs 1) the MR values of one step are adjacent, one vector load.
+ */
 function packAStrided(a: usize, rs: i32, cs: i32, m: i32, k0: i32, kc: i32, dst: usize): void {
   for (let i0 = 0; i0 < m; i0 += MR) {
     const rows = min(MR, m - i0);
-    for (let r = 0; r < MR; r++) {
-      const src = a + (<usize>((i0 + r) * rs + k0 * cs) << 2);
+    const panel = a + (<usize>(i0 * rs + k0 * cs) << 2);
+    if (rs == 1 && rows == MR) {
+      for (let p = 0; p < kc; p++) v128.store(dst + (<usize>(p * MR) << 2), v128.load(panel + (<usize>(p * cs) << 2)));
+    } else {
       for (let p = 0; p < kc; p++) {
-        store<f32>(dst + (<usize>(p * MR + r) << 2), r < rows ? load<f32>(src + (<usize>(p * cs) << 2)) : 0);
+        for (let r = 0; r < MR; r++) {
+          store<f32>(dst + (<usize>(p * MR + r) << 2), r < rows ? load<f32>(panel + (<usize>(r * rs + p * cs) << 2)) : 0);
+        }
       }
     }
     dst += <usize>(MR * kc) << 2;

@@ -74,6 +74,7 @@ export class GPT {
   readonly parameters: Parameter[];
   private readonly byName: Map<string, Parameter>;
   private readonly blockParameters: BlockParameters[];
+  private readonly blockGradients: BlockParameters[];
   private readonly generator: Generator;
   private buffers: Buffers | null = null;
   private lastLoss: number | undefined = undefined;
@@ -85,19 +86,8 @@ export class GPT {
     this.parameters = parameters;
     this.byName = new Map(parameters.map((p) => [p.name, p]));
     this.generator = generator;
-    const get = (name: string): Float => this.parameter(name).data;
-    const maybe = (name: string): Float | null => (config.bias ? get(name) : null);
-    this.blockParameters = Array.from({ length: config.nLayer }, (_, i) => {
-      const h = `transformer.h.${i}`;
-      return {
-        ln1w: get(`${h}.ln_1.weight`), ln1b: maybe(`${h}.ln_1.bias`),
-        attnW: get(`${h}.attn.c_attn.weight`), attnB: maybe(`${h}.attn.c_attn.bias`),
-        projW: get(`${h}.attn.c_proj.weight`), projB: maybe(`${h}.attn.c_proj.bias`),
-        ln2w: get(`${h}.ln_2.weight`), ln2b: maybe(`${h}.ln_2.bias`),
-        fcW: get(`${h}.mlp.c_fc.weight`), fcB: maybe(`${h}.mlp.c_fc.bias`),
-        fcProjW: get(`${h}.mlp.c_proj.weight`), fcProjB: maybe(`${h}.mlp.c_proj.bias`),
-      };
-    });
+    this.blockParameters = Array.from({ length: config.nLayer }, (_, l) => this.blockTensors(l, "data"));
+    this.blockGradients = Array.from({ length: config.nLayer }, (_, l) => this.blockTensors(l, "grad"));
   }
 
   /** A new model with nanoGPT's init: GPT.create(config, { seed }) equals torch.manual_seed(seed); GPT(config) (float32 draws). */
@@ -237,14 +227,15 @@ export class GPT {
     return this.parameter(name).grad;
   }
 
-  private blockGrads(l: number): BlockParameters {
+  // Layer l's weights (or their gradients) by role, looked up once.
+  private blockTensors(l: number, which: "data" | "grad"): BlockParameters {
     const h = `transformer.h.${l}`;
-    const g = (name: string): Float => this.grad(`${h}.${name}`);
-    const gb = (name: string): Float | null => this.biasGrad(`${h}.${name}`);
+    const get = (name: string): Float => this.parameter(`${h}.${name}`)[which];
+    const maybe = (name: string): Float | null => (this.config.bias ? get(name) : null);
     return {
-      ln1w: g("ln_1.weight"), ln1b: gb("ln_1.bias"), attnW: g("attn.c_attn.weight"), attnB: gb("attn.c_attn.bias"),
-      projW: g("attn.c_proj.weight"), projB: gb("attn.c_proj.bias"), ln2w: g("ln_2.weight"), ln2b: gb("ln_2.bias"),
-      fcW: g("mlp.c_fc.weight"), fcB: gb("mlp.c_fc.bias"), fcProjW: g("mlp.c_proj.weight"), fcProjB: gb("mlp.c_proj.bias"),
+      ln1w: get("ln_1.weight"), ln1b: maybe("ln_1.bias"), attnW: get("attn.c_attn.weight"), attnB: maybe("attn.c_attn.bias"),
+      projW: get("attn.c_proj.weight"), projB: maybe("attn.c_proj.bias"), ln2w: get("ln_2.weight"), ln2b: maybe("ln_2.bias"),
+      fcW: get("mlp.c_fc.weight"), fcB: maybe("mlp.c_fc.bias"), fcProjW: get("mlp.c_proj.weight"), fcProjB: maybe("mlp.c_proj.bias"),
     };
   }
 
@@ -311,7 +302,7 @@ export class GPT {
     const { nEmbd: C, norm } = this.config;
     const N = B * T;
     const p = this.blockParameters[l];
-    const g = this.blockGrads(l);
+    const g = this.blockGradients[l];
     const a = buf.blocks[l];
     let { dres, dA, dB } = buf;
     if (norm === "pre") {
@@ -343,7 +334,7 @@ export class GPT {
     const { nEmbd: C, nHead } = this.config;
     const N = B * T;
     const p = this.blockParameters[l];
-    const g = this.blockGrads(l);
+    const g = this.blockGradients[l];
     const a = buf.blocks[l];
     const dProj = this.throughDropout(dOut, a.attMask, N * C);
     linearBackward(buf.dAttY, g.projW, g.projB, dProj, a.attY, p.projW, N, C, C);
@@ -355,7 +346,7 @@ export class GPT {
     const buf = this.buffers as Buffers;
     const C = this.config.nEmbd;
     const p = this.blockParameters[l];
-    const g = this.blockGrads(l);
+    const g = this.blockGradients[l];
     const a = buf.blocks[l];
     const dProj = this.throughDropout(dOut, a.mlpMask, N * C);
     linearBackward(buf.dGelu, g.fcProjW, g.fcProjB, dProj, a.gelu, p.fcProjW, N, 4 * C, C);
