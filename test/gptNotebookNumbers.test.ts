@@ -20,9 +20,18 @@ import {
   maxAbsDifference,
   readDataText,
 } from "../lib/index.js";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { notebookOutputs } from "./notebookOutputs.js";
+import { repoRoot } from "./runNotebooks.js";
 
 const printed = (name: string) => notebookOutputs(name).join("\n");
+/** The notebook's prose: its markdown cells, joined. */
+const prose = (name: string): string =>
+  (JSON.parse(readFileSync(join(repoRoot, "notebooks", name), "utf8")) as { cells: { cell_type: string; source: string | string[] }[] }).cells
+    .filter((cell) => cell.cell_type === "markdown")
+    .map((cell) => (Array.isArray(cell.source) ? cell.source.join("") : cell.source))
+    .join("\n");
 const f4 = (v: number) => (Math.abs(v) < 5e-5 ? 0 : v).toFixed(4);
 const text = readDataText("tinyshakespeare.txt");
 const tokenizer = CharTokenizer.fromText(text);
@@ -95,5 +104,8 @@ describe("notebooks 9 to 11 print the lib's numbers", () => {
     expect(after).toBeLessThan(before);
     expect(out).toContain(`loss before the step: ${before.toFixed(4)}`);
     expect(out).toContain(`loss after one step:  ${after.toFixed(4)}   (lower by ${(before - after).toFixed(4)})`);
+    const step = /below it: every batch from step (\d+) on/.exec(out)?.[1];
+    expect(prose("11-backpropagation.ipynb")).toContain(`From step ${step} on, every batch's loss is below`);
+    expect(prose("11-backpropagation.ipynb")).toContain(`Raising x[0] raises the first output by ${dx[0].toFixed(2)} per unit`);
   });
 });
