@@ -266,10 +266,20 @@ def compare(label, path, tokens, targets):
     return worst
 
 
-def pytorch_checkpoint(config, seed, dtype, path, chars):
-    """A PyTorch model with every parameter non-trivial (LayerNorms and biases too), saved as nanoGPT's state_dict."""
+def pytorch_checkpoint(config, seed, dtype, path, chars, data=None):
+    """A PyTorch model with every parameter non-trivial (LayerNorms and biases too), saved as nanoGPT's state_dict.
+    Given data, it first trains 300 steps there, so that its next-token choices vary as a trained model's do."""
     torch.manual_seed(seed)
     model = GPT(config)
+    if data is not None:
+        optimizer = torch.optim.AdamW(model.parameters(), lr=1e-2)
+        T = config["blockSize"]
+        for _ in range(300):
+            ix = torch.randint(len(data) - T, (32,))
+            _, loss = model(torch.stack([data[i : i + T] for i in ix]), torch.stack([data[i + 1 : i + 1 + T] for i in ix]))
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
     with torch.no_grad():
         for name, p in model.named_parameters():
             if ".ln_" in name or name.endswith(".bias"):
@@ -342,7 +352,7 @@ def main():
             ("pytorch-pre-bias.safetensors", dict(vocabSize=len(chars), blockSize=8, nLayer=2, nHead=2, nEmbd=16, dropout=0.0, bias=True, norm="pre"), torch.float64),
             ("pytorch-post.safetensors", dict(vocabSize=len(chars), blockSize=8, nLayer=1, nHead=4, nEmbd=16, dropout=0.0, bias=False, norm="post"), torch.float32),
         ):
-            model = pytorch_checkpoint(config, 11, dtype, FIXTURES / name, chars)
+            model = pytorch_checkpoint(config, 11, dtype, FIXTURES / name, chars, data[:n])
             prompt = "First Ci"
             tokens = torch.tensor([[chars.index(c) for c in prompt], [chars.index(c) for c in "izen:\nBe"]])
             targets = torch.tensor([[chars.index(c) for c in "irst Cit"], [chars.index(c) for c in "zen:\nBef"]])
@@ -350,6 +360,20 @@ def main():
                 logits, loss = model.double()(tokens, targets)
             expected[name] = {"tokens": tokens.flatten().tolist(), "targets": targets.flatten().tolist(), "batch": 2, "time": 8,
                               "logits": logits.flatten().tolist(), "loss": loss.item(), "torch": torch.__version__}
+            # nanoGPT's generate, greedy (argmax for multinomial): the prompt is longer than the context, so it is cropped.
+            prompt = "First Citizen:\n"
+            idx = torch.tensor([[chars.index(c) for c in prompt]])
+            with torch.no_grad():
+                for _ in range(20):
+                    step_logits, _ = model(idx[:, -config["blockSize"] :])
+                    idx = torch.cat([idx, step_logits[:, -1, :].argmax(-1, keepdim=True)], dim=1)
+                # The distribution sampling draws from at temperature 0.8, top-k 5, after the prompt's last 8 characters.
+                last = model(idx[:, :15][:, -config["blockSize"] :])[0][0, -1, :] / 0.8
+                v, _ = torch.topk(last, 5)
+                last[last < v[-1]] = -float("inf")
+                probs = F.softmax(last, dim=-1)
+            expected[name]["greedy"] = {"prompt": prompt, "text": "".join(chars[i] for i in idx[0].tolist())}
+            expected[name]["sampling"] = {"temperature": 0.8, "topK": 5, "probabilities": probs.tolist()}
         (FIXTURES / "pytorch-logits.json").write_text(json.dumps(expected) + "\n")
         (FIXTURES / "pytorch-train.json").write_text(json.dumps(training) + "\n")
         print(f"wrote the fixtures in {FIXTURES.relative_to(ROOT)}")

@@ -202,7 +202,16 @@ async function main(argv) {
       process.stdout.write(`${line}\n`);
     }
   };
-  const { evaluations } = await lib.train(model, dataset, trainOptions, onProgress);
+  const { history, evaluations, interrupted } = await lib.train(model, dataset, trainOptions, onProgress);
+  if (interrupted) {
+    // Ctrl-C: train() stopped after the step it was in; keep what was learned.
+    const last = history[history.length - 1];
+    if (last.step > 0) save(last);
+    const kept = last.step > 0 ? `checkpoint ${args.out} (no evaluation at this step)` : "nothing trained, no checkpoint written";
+    process.stdout.write(`${tty ? "\n" : ""}interrupted after step ${last.step}: ${kept}\n`);
+    process.exitCode = 130;
+    return;
+  }
   const final = evaluations[evaluations.length - 1];
   console.log(`done: val loss ${final.valLoss.toFixed(4)} after ${final.step} steps; checkpoint ${args.out}`);
 }

@@ -1,5 +1,5 @@
 // Watching training: the status line, the live loss curves in one output, and `npm run train` from a terminal.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -88,7 +88,7 @@ describe("npm run train (scripts/train.mjs, on the built lib)", () => {
     expect(unknown.stderr).toBe("train: unknown option --n_layers (did you mean --n_layer?); see --help for the options\n");
     expect(run("--max_iters=10").stderr).toBe("train: --out is required, e.g. --out=out/shakespeare.safetensors (see --help)\n");
     expect(run("--out=x", "--dropout=lots").stderr).toBe('train: --dropout must be a number, got "lots"\n');
-  });
+  }, 30_000);
 
   it("trains, prints progress lines when not on a terminal, and writes a checkpoint that loads", () => {
     const out = join(mkdtempSync(join(tmpdir(), "train-")), "tiny.safetensors");
@@ -106,5 +106,22 @@ describe("npm run train (scripts/train.mjs, on the built lib)", () => {
     expect(tokenizer?.vocabSize).toBe(65);
     expect(metadata.command).toBe(lines[0]);
     expect(JSON.parse(metadata.training)).toMatchObject({ step: 6, steps: 6, batchSize: 4, warmupSteps: 1, data: "data/tinyshakespeare.txt" });
-  });
+  }, 30_000);
+
+  it("stops on Ctrl-C after the current step, writes the checkpoint and exits with 130", async () => {
+    const out = join(mkdtempSync(join(tmpdir(), "train-")), "stopped.safetensors");
+    const child = spawn(process.execPath, [script, `--out=${out}`, "--n_layer=1", "--n_head=2", "--n_embd=16", "--block_size=16", "--batch_size=4", "--max_iters=1000000", "--warmup_iters=1", "--eval_iters=1", "--log_interval=1"]);
+    let stdout = "";
+    const code = await new Promise<number | null>((resolve) => {
+      child.stdout.on("data", (chunk: Buffer) => {
+        stdout += chunk.toString();
+        if (/step +2\/1000000/.test(stdout) && !child.killed) child.kill("SIGINT");
+      });
+      child.on("exit", (status) => resolve(status));
+    });
+    expect(code).toBe(130);
+    const step = Number(/interrupted after step (\d+): checkpoint /.exec(stdout)?.[1]);
+    expect(step).toBeGreaterThanOrEqual(2);
+    expect(JSON.parse(readCheckpoint(out).metadata.training).step).toBe(step);
+  }, 30_000);
 });
