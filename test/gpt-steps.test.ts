@@ -115,6 +115,8 @@ describe("layers on matrices", () => {
 
   it("name what is wrong", () => {
     expect(() => layerNorm(x, { weight: [1, 2] })).toThrow("layerNorm: weight has 2 values for 4 columns");
+    expect(() => layerNorm(x, { wieght: [1, 2, 3, 4] } as never)).toThrow('layerNorm: unknown option "wieght"; its options are weight, bias');
+    expect(() => layerNormBackward(x, x, { bias: [0, 0, 0, 0] } as never)).toThrow('layerNormBackward: unknown option "bias"; its options are weight');
     expect(() => layerNormBackward(Matrix.zeros(1, 4), x)).toThrow("layerNormBackward: dout is 1x4 but x is 2x4");
     expect(() => gelu(new Matrix(1, 1, Float64Array.of(NaN)))).toThrow("gelu: x (1x1) has NaN at [0][0]");
     expect(() => crossEntropy(x, [2])).toThrow("crossEntropy: 1 targets for 2 rows of logits");

@@ -1,6 +1,7 @@
 // The GPT's layers on matrices (one row per token), for notebooks and for reading one layer at a time. Each calls
 // its file in lib/gpt/layers/, so the numbers are the ones the model computes; results keep the input's dtype.
 import { Matrix, assertFinite, shapeText, type DType } from "../matrix.js";
+import { checkOptions } from "../options.js";
 import type { Float } from "./parameters.js";
 import { crossEntropyBackward as crossEntropyBackwardFlat, crossEntropyForward } from "./layers/crossEntropy.js";
 import { geluBackward as geluBackwardFlat, geluForward } from "./layers/gelu.js";
@@ -39,10 +40,11 @@ function checkSame(op: string, a: Matrix, aName: string, b: Matrix, bName: strin
 /** Each row minus its mean, divided by its standard deviation (eps 1e-5), times weight plus bias. */
 export function layerNorm(x: Matrix, weights: LayerNormWeights = {}): Matrix {
   checkMatrix("layerNorm", "x", x);
+  checkOptions("layerNorm", weights, { weight: "object", bias: "object" });
   const { rows: N, cols: C, dtype } = x;
   const out = new Matrix(N, C, floats(dtype, N * C));
-  const weight = perColumn("layerNorm", "weight", weights.weight, C, dtype, 1);
-  const bias = perColumn("layerNorm", "bias", weights.bias, C, dtype, 0);
+  const weight = perColumn("layerNorm", "weight", weights?.weight, C, dtype, 1);
+  const bias = perColumn("layerNorm", "bias", weights?.bias, C, dtype, 0);
   layerNormForward(out.data, floats(dtype, N), floats(dtype, N), x.data, weight, bias, N, C);
   return out;
 }
@@ -53,8 +55,9 @@ export function layerNormBackward(dout: Matrix, x: Matrix, weights: { weight?: A
   checkMatrix(op, "dout", dout);
   checkMatrix(op, "x", x);
   checkSame(op, dout, "dout", x, "x");
+  checkOptions(op, weights, { weight: "object" });
   const { rows: N, cols: C, dtype } = x;
-  const weight = perColumn(op, "weight", weights.weight, C, dtype, 1);
+  const weight = perColumn(op, "weight", weights?.weight, C, dtype, 1);
   const mean = floats(dtype, N), rstd = floats(dtype, N);
   layerNormForward(floats(dtype, N * C), mean, rstd, x.data, weight, null, N, C); // the statistics backward needs
   const dx = new Matrix(N, C, floats(dtype, N * C));
