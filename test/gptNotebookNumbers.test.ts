@@ -83,6 +83,9 @@ describe("notebooks 9 to 11 print the lib's numbers", () => {
     expect(out).toContain(`ln_f           14x128   standard deviation`);
     expect(steps.logits.shape).toEqual([14, 65]);
     expect(out).toContain("forwardSteps' logits against model.forward's, largest difference: 0");
+    const largest = Number(/largest probability in the picture: (\S+)/.exec(out)?.[1]);
+    expect(largest).toBeLessThan(0.05); // "none above 0.05"
+    expect(prose("10-gpt-forward.ipynb")).toContain("none above 0.05");
   });
 
   it("11: the gradients by hand, the whole model's check, one AdamW step lowers the loss", () => {
