@@ -196,7 +196,9 @@ async function main(argv) {
       if (now - lastDraw < 100 && p.step !== p.steps) return;
       lastDraw = now;
       const filled = Math.round((barWidth * p.step) / p.steps);
-      process.stdout.write(`\r\x1b[K[${"#".repeat(filled)}${".".repeat(barWidth - filled)}] ${line}`);
+      // Cut to the terminal's width: a wrapped line would not be rewritten in place by the next \r.
+      const bar = `[${"#".repeat(filled)}${".".repeat(barWidth - filled)}] ${line}`;
+      process.stdout.write(`\r\x1b[K${bar.slice(0, (process.stdout.columns || 200) - 1)}`);
       if (p.step === p.steps) process.stdout.write("\n");
     } else if (p.step > 0 && (p.step % args.log_interval === 0 || p.step === p.steps)) {
       process.stdout.write(`${line}\n`);

@@ -27,6 +27,11 @@ describe("progressLine", () => {
     );
   });
 
+  it("leaves out speed and times when told, so that what stays is the same on every run", () => {
+    expect(progressLine(at(120, { valLoss: 2.5 }), { timings: false })).toBe("step  120/2000 | loss 3.8800 | val 2.5000 | lr 1.00e-3");
+    expect(() => progressLine(at(1), { timing: false } as object)).toThrow('progressLine: unknown option "timing"');
+  });
+
   it("formats durations as m:ss and h:mm:ss", () => {
     expect([formatDuration(75), formatDuration(3725), formatDuration(0.4), formatDuration(NaN)]).toEqual(["1:15", "1:02:05", "0:00", "?"]);
   });
@@ -63,6 +68,12 @@ describe("lossCurves and liveTrainingProgress", () => {
     const eager = liveTrainingProgress({ show: (figure) => every.push(figure) }, { seconds: 0 });
     for (let step = 1; step <= 4; step++) eager(at(step));
     expect(every.length).toBe(4);
+    const quiet: Figure[] = [];
+    const steady = liveTrainingProgress({ show: (figure) => quiet.push(figure) }, { finalTimings: false });
+    steady(at(1999));
+    steady(at(2000));
+    expect(quiet[0].markup).toContain("tok/s");
+    expect(quiet[1].markup).toContain("step 2000/2000 | loss 2.0000 | lr 1.00e-3<");
   });
 
   it("refuses a display without show", () => {

@@ -153,11 +153,14 @@ export async function train(
   };
 
   // An interrupt ends training after the current step; the listener then removes itself, so a second Ctrl-C quits.
+  // It listens from the next turn of the event loop: a SIGINT listener added while a tslab cell's synchronous part
+  // runs (vm.runInThisContext with breakOnSigint) makes the notebook's stop button kill the kernel.
   let interrupted = false;
   const onInterrupt = (): void => {
     interrupted = true;
     process.off("SIGINT", onInterrupt);
   };
+  await nextTurn();
   process.on("SIGINT", onInterrupt);
   try {
     const initial = evaluate();
