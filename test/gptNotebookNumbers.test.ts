@@ -102,6 +102,10 @@ describe("notebooks 9 to 11 print the lib's numbers", () => {
     const before = model.forward(batch.inputs, 12, 64, { targets: batch.targets }).loss as number;
     model.zeroGrad();
     model.backward();
+    const size = (name: string) => Math.sqrt(Array.from(model.parameter(name).grad).reduce((s, v) => s + v * v, 0));
+    const first = size("transformer.h.0.mlp.c_fc.weight"), last = size("transformer.h.3.mlp.c_fc.weight");
+    expect(first).toBeGreaterThanOrEqual(last); // "the first block ... gets no less than the last"
+    expect(out).toContain(`block 0: attention c_attn ${size("transformer.h.0.attn.c_attn.weight").toFixed(4)}, MLP c_fc ${first.toFixed(4)}`);
     new AdamW(model.parameters, { lr: 1e-3, betas: [0.9, 0.99], weightDecay: 0.1 }).step();
     const after = model.forward(batch.inputs, 12, 64, { targets: batch.targets }).loss as number;
     expect(after).toBeLessThan(before);
