@@ -250,3 +250,41 @@ export function attention(
     }
   }
 }
+
+/**
+ * tanh to float32 precision, four at a time: the odd/even rational approximation of Eigen's float tanh
+ * (degree 13 over degree 6, a few ulp), clamped where tanh rounds to +-1 in float32.
+ */
+// @ts-ignore: AssemblyScript decorator
+@inline
+function tanh4(u: v128): v128 {
+  const x = f32x4.min(f32x4.max(u, f32x4.splat(-7.90531110763549805)), f32x4.splat(7.90531110763549805));
+  const x2 = f32x4.mul(x, x);
+  let p = f32x4.splat(-2.76076847742355e-16);
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(2.00018790482477e-13));
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(-8.60467152213735e-11));
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(5.12229709037114e-8));
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(1.48572235717979e-5));
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(6.37261928875436e-4));
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(4.89352455891786e-3));
+  let q = f32x4.splat(1.19825839466702e-6);
+  q = f32x4.add(f32x4.mul(q, x2), f32x4.splat(1.18534705686654e-4));
+  q = f32x4.add(f32x4.mul(q, x2), f32x4.splat(2.26843463243900e-3));
+  q = f32x4.add(f32x4.mul(q, x2), f32x4.splat(4.89352518554385e-3));
+  return f32x4.div(f32x4.mul(x, p), q);
+}
+
+/**
+ * GELU, tanh approximation, on n floats (read and written four at a time: the regions must have room for n
+ * rounded up to 4): out = 0.5 x (1 + tanh u), u = sqrt(2/pi) (x + 0.044715 x^3); keeps tanh u for backward.
+ */
+export function geluForward(inp: usize, out: usize, tanhU: usize, n: i32): void {
+  const end = inp + (<usize>n << 2);
+  const half = f32x4.splat(0.5), one = f32x4.splat(1), cubic = f32x4.splat(0.044715), scale = f32x4.splat(0.7978845608028654);
+  for (; inp < end; inp += 16, out += 16, tanhU += 16) {
+    const x = v128.load(inp);
+    const t = tanh4(f32x4.mul(scale, f32x4.add(x, f32x4.mul(cubic, f32x4.mul(f32x4.mul(x, x), x)))));
+    v128.store(tanhU, t);
+    v128.store(out, f32x4.mul(f32x4.mul(half, x), f32x4.add(one, t)));
+  }
+}

@@ -25,6 +25,7 @@ interface KernelExports {
     q: number, k: number, v: number, out: number, t: number, s: number, d: number, dv: number, scale: number, causal: number,
     packedQ: number, packedK: number, packedV: number, scores: number, packedP: number, tile: number,
   ): void;
+  geluForward(inp: number, out: number, tanhU: number, n: number): void;
 }
 
 // The block sizes of asm/kernels.ts, for sizing its scratch space.
@@ -141,4 +142,15 @@ export function wasmAttention(
   copyIn(wasm, pv, v);
   wasm.attention(pq, pk, pv, out, t, s, d, dv, scale, causal ? 1 : 0, packedQ, packedK, packedV, scores, packedP, tile);
   return copyOut(wasm, out, t * dv);
+}
+
+/** out = GELU(inp) and tanhU = tanh(u) of its tanh approximation, for the first n floats, in float32 (asm/kernels.ts geluForward). */
+export function wasmGeluForward(out: Float32Array, tanhU: Float32Array, inp: Float32Array, n: number): void {
+  const wasm = loaded();
+  const padded = roundUp(n, 4); // the kernel works four floats at a time
+  const [pin, pout, ptanh] = reserve(wasm, [padded, padded, padded]);
+  copyIn(wasm, pin, inp.subarray(0, n));
+  wasm.geluForward(pin, pout, ptanh, n);
+  out.set(new Float32Array(wasm.memory.buffer, pout, n));
+  tanhU.set(new Float32Array(wasm.memory.buffer, ptanh, n));
 }
