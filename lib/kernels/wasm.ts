@@ -26,6 +26,13 @@ interface KernelExports {
     packedQ: number, packedK: number, packedV: number, scores: number, packedP: number, tile: number,
   ): void;
   geluForward(inp: number, out: number, tanhU: number, n: number): void;
+  causalAttentionForward(
+    qkv: number, y: number, weights: number, B: number, T: number, C: number, nHead: number, scale: number, packedA: number, packedB: number, tile: number,
+  ): void;
+  causalAttentionBackward(
+    dqkv: number, dy: number, qkv: number, weights: number, B: number, T: number, C: number, nHead: number, scale: number,
+    packedA: number, packedB: number, dS: number, tile: number,
+  ): void;
 }
 
 // The block sizes of asm/kernels.ts, for sizing its scratch space.
@@ -153,4 +160,38 @@ export function wasmGeluForward(out: Float32Array, tanhU: Float32Array, inp: Flo
   wasm.geluForward(pin, pout, ptanh, n);
   out.set(new Float32Array(wasm.memory.buffer, pout, n));
   tanhU.set(new Float32Array(wasm.memory.buffer, ptanh, n));
+}
+
+/** Scratch of the GPT attention kernels for T positions of head size hs (see asm/kernels.ts). */
+function attentionScratch(T: number, hs: number): number[] {
+  const wide = Math.max(T, hs);
+  return [roundUp(T, MR) * wide, roundUp(wide, NR) * wide, T * T, MR * NR];
+}
+
+/**
+ * A GPT layer's causal self-attention in float32 (asm/kernels.ts causalAttentionForward): y (B*T x C) and the
+ * weights (B, nHead, T, T) from the fused qkv (B*T x 3C). Shapes are the caller's to check.
+ */
+export function wasmCausalAttentionForward(y: Float32Array, weights: Float32Array, qkv: Float32Array, B: number, T: number, C: number, nHead: number): void {
+  const wasm = loaded();
+  const N = B * T, square = B * nHead * T * T, hs = C / nHead;
+  const [pqkv, py, pw, packedA, packedB, , tile] = reserve(wasm, [N * 3 * C, N * C, square, ...attentionScratch(T, hs)]);
+  copyIn(wasm, pqkv, qkv.subarray(0, N * 3 * C));
+  wasm.causalAttentionForward(pqkv, py, pw, B, T, C, nHead, 1 / Math.sqrt(hs), packedA, packedB, tile);
+  y.set(new Float32Array(wasm.memory.buffer, py, N * C));
+  weights.set(new Float32Array(wasm.memory.buffer, pw, square));
+}
+
+/** Its gradient: dqkv (B*T x 3C), written, from dy (B*T x C), the forward's qkv and weights. */
+export function wasmCausalAttentionBackward(
+  dqkv: Float32Array, dy: Float32Array, qkv: Float32Array, weights: Float32Array, B: number, T: number, C: number, nHead: number,
+): void {
+  const wasm = loaded();
+  const N = B * T, square = B * nHead * T * T, hs = C / nHead;
+  const [pdqkv, pdy, pqkv, pw, packedA, packedB, dS, tile] = reserve(wasm, [N * 3 * C, N * C, N * 3 * C, square, ...attentionScratch(T, hs)]);
+  copyIn(wasm, pdy, dy.subarray(0, N * C));
+  copyIn(wasm, pqkv, qkv.subarray(0, N * 3 * C));
+  copyIn(wasm, pw, weights.subarray(0, square));
+  wasm.causalAttentionBackward(pdqkv, pdy, pqkv, pw, B, T, C, nHead, 1 / Math.sqrt(hs), packedA, packedB, dS, tile);
+  dqkv.set(new Float32Array(wasm.memory.buffer, pdqkv, N * 3 * C));
 }

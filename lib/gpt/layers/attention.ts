@@ -2,6 +2,7 @@
 // of hs = C / nHead columns. Per batch row and head: scores = Q K^T / sqrt(hs), masked so that position t sees
 // positions 0..t only, softmax per row, optional dropout, then weights times V; the heads side by side give (B, T, C).
 import { gemm } from "../../kernels/gemm.js";
+import { wasmCausalAttentionBackward, wasmCausalAttentionForward, wasmKernels } from "../../kernels/wasm.js";
 import type { Float } from "../parameters.js";
 
 /** What forward keeps for backward, and the scratch both use; allocated once per shape by the model. */
@@ -20,6 +21,8 @@ export interface AttentionState {
   headB: Float;
   headC: Float;
   square: Float;
+  /** The qkv of the last forward, when the float32 kernel ran it (it reads Q, K, V from there again in backward). */
+  qkv: Float32Array | null;
 }
 
 export function attentionState(dtype: "float32" | "float64", B: number, T: number, C: number, nHead: number, withDropout: boolean): AttentionState {
@@ -28,7 +31,7 @@ export function attentionState(dtype: "float32" | "float64", B: number, T: numbe
   return {
     q: new FloatArray(B * T * C), k: new FloatArray(B * T * C), v: new FloatArray(B * T * C), weights: new FloatArray(square),
     mask: withDropout ? new FloatArray(square) : null, dropped: withDropout ? new FloatArray(square) : null,
-    headA: new FloatArray(T * (C / nHead)), headB: new FloatArray(T * (C / nHead)), headC: new FloatArray(T * (C / nHead)), square: new FloatArray(T * T),
+    headA: new FloatArray(T * (C / nHead)), headB: new FloatArray(T * (C / nHead)), headC: new FloatArray(T * (C / nHead)), square: new FloatArray(T * T), qkv: null,
   };
 }
 
@@ -48,6 +51,12 @@ function headColumns(head: Float, src: Float, b: number, T: number, W: number, o
  * before they multiply V, as nanoGPT's attn_dropout does.
  */
 export function attentionForward(out: Float, qkv: Float, state: AttentionState, B: number, T: number, C: number, nHead: number): void {
+  // float32 without dropout: the same steps in one WebAssembly kernel that skips the masked triangle (asm/kernels.ts)
+  state.qkv = qkv instanceof Float32Array && state.mask === null && wasmKernels().available ? qkv : null;
+  if (state.qkv !== null) {
+    wasmCausalAttentionForward(out as Float32Array, state.weights as Float32Array, state.qkv, B, T, C, nHead);
+    return;
+  }
   const hs = C / nHead, scale = 1 / Math.sqrt(hs);
   const { q, k, v, weights, mask, dropped, headA: y } = state;
   for (let b = 0; b < B; b++) {
@@ -92,6 +101,10 @@ function causalSoftmaxRow(row: Float, start: number, valid: number, T: number, s
  *   S = Q K^T scale so  dQ = dS K scale  and  dK = dS^T Q scale.
  */
 export function attentionBackward(dqkv: Float, dout: Float, state: AttentionState, B: number, T: number, C: number, nHead: number): void {
+  if (state.qkv !== null) {
+    wasmCausalAttentionBackward(dqkv as Float32Array, dout as Float32Array, state.qkv, state.weights as Float32Array, B, T, C, nHead);
+    return;
+  }
   const hs = C / nHead, scale = 1 / Math.sqrt(hs);
   const { q, k, v, weights, mask, dropped, headA: dy, headB: dHead, headC: dOther, square: dP } = state;
   for (let b = 0; b < B; b++) {
