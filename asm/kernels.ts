@@ -23,11 +23,41 @@ function packA(a: usize, lda: i32, m: i32, k0: i32, kc: i32, dst: usize): void {
   }
 }
 
-/** Depth [k0, k0 + kc) of B into NR-column panels, zero padded; B(p, j) sits at b + 4 * (p * rs + j * cs). */
+/** The 4x4 block of floats at src (rows `stride` bytes apart) transposed into dst (rows `dstStride` bytes apart). */
+// @ts-ignore: AssemblyScript decorator
+@inline
+function transpose4(src: usize, stride: usize, dst: usize, dstStride: usize): void {
+  const r0 = v128.load(src), r1 = v128.load(src + stride), r2 = v128.load(src + 2 * stride), r3 = v128.load(src + 3 * stride);
+  const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+  const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7), t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+  v128.store(dst, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+  v128.store(dst + dstStride, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7));
+  v128.store(dst + 2 * dstStride, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5));
+  v128.store(dst + 3 * dstStride, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7));
+}
+
+/**
+ * Depth [k0, k0 + kc) of B into NR-column panels, zero padded; B(p, j) sits at b + 4 * (p * rs + j * cs).
+ * Full panels of B as stored (cs 1) copy two vectors per step; of B read transposed (rs 1), 4x4 transposes.
+ */
 function packB(b: usize, rs: i32, cs: i32, k0: i32, kc: i32, n: i32, dst: usize): void {
   for (let j0 = 0; j0 < n; j0 += NR) {
     const cols = min(NR, n - j0);
-    for (let p = 0; p < kc; p++) {
+    let p = 0;
+    if (cols == NR && cs == 1) {
+      for (; p < kc; p++) {
+        const row = b + (<usize>((k0 + p) * rs + j0) << 2);
+        v128.store(dst + (<usize>(p * NR) << 2), v128.load(row));
+        v128.store(dst + (<usize>(p * NR) << 2), v128.load(row, 16), 16);
+      }
+    } else if (cols == NR && rs == 1) {
+      for (; p + 4 <= kc; p += 4) {
+        const column = b + (<usize>(k0 + p + j0 * cs) << 2);
+        transpose4(column, <usize>cs << 2, dst + (<usize>(p * NR) << 2), NR << 2);
+        transpose4(column + (<usize>(4 * cs) << 2), <usize>cs << 2, dst + (<usize>(p * NR + 4) << 2), NR << 2);
+      }
+    }
+    for (; p < kc; p++) {
       const row = b + (<usize>((k0 + p) * rs + j0 * cs) << 2);
       for (let x = 0; x < NR; x++) {
         store<f32>(dst + (<usize>(p * NR + x) << 2), x < cols ? load<f32>(row + (<usize>(x * cs) << 2)) : 0);
@@ -98,13 +128,15 @@ function packAStrided(a: usize, rs: i32, cs: i32, m: i32, k0: i32, kc: i32, dst:
   for (let i0 = 0; i0 < m; i0 += MR) {
     const rows = min(MR, m - i0);
     const panel = a + (<usize>(i0 * rs + k0 * cs) << 2);
+    let p = 0;
     if (rs == 1 && rows == MR) {
-      for (let p = 0; p < kc; p++) v128.store(dst + (<usize>(p * MR) << 2), v128.load(panel + (<usize>(p * cs) << 2)));
-    } else {
-      for (let p = 0; p < kc; p++) {
-        for (let r = 0; r < MR; r++) {
-          store<f32>(dst + (<usize>(p * MR + r) << 2), r < rows ? load<f32>(panel + (<usize>(r * rs + p * cs) << 2)) : 0);
-        }
+      for (; p < kc; p++) v128.store(dst + (<usize>(p * MR) << 2), v128.load(panel + (<usize>(p * cs) << 2)));
+    } else if (cs == 1 && rows == MR) {
+      for (; p + 4 <= kc; p += 4) transpose4(panel + (<usize>p << 2), <usize>rs << 2, dst + (<usize>(p * MR) << 2), MR << 2);
+    }
+    for (; p < kc; p++) {
+      for (let r = 0; r < MR; r++) {
+        store<f32>(dst + (<usize>(p * MR + r) << 2), r < rows ? load<f32>(panel + (<usize>(r * rs + p * cs) << 2)) : 0);
       }
     }
     dst += <usize>(MR * kc) << 2;
