@@ -427,3 +427,110 @@ export function causalAttentionBackward(
     }
   }
 }
+
+// @ts-ignore: AssemblyScript decorator
+@inline
+function sumOf(start: usize, n: i32): f32 {
+  const vectorEnd = start + (<usize>(n & ~3) << 2), end = start + (<usize>n << 2);
+  let sum4 = f32x4.splat(0);
+  for (let x = start; x < vectorEnd; x += 16) sum4 = f32x4.add(sum4, v128.load(x));
+  let sum = sumOfLanes(sum4);
+  for (let x = vectorEnd; x < end; x += 4) sum += load<f32>(x);
+  return sum;
+}
+
+/**
+ * LayerNorm of N rows of C floats: out = (x - mean) rstd weight + bias (bias 0: none), rstd = 1 / sqrt(var + eps)
+ * with the biased variance; keeps mean and rstd (N each) for backward. out may not be inp.
+ */
+export function layerNormForward(inp: usize, weight: usize, bias: usize, out: usize, mean: usize, rstd: usize, N: i32, C: i32, eps: f32): void {
+  const vectorC = C & ~3;
+  for (let i = 0; i < N; i++) {
+    const x = inp + (<usize>(i * C) << 2), y = out + (<usize>(i * C) << 2);
+    const m = sumOf(x, C) / <f32>C;
+    const m4 = f32x4.splat(m);
+    let squares4 = f32x4.splat(0);
+    for (let c = 0; c < vectorC; c += 4) {
+      const d = f32x4.sub(v128.load(x + (<usize>c << 2)), m4);
+      squares4 = f32x4.add(squares4, f32x4.mul(d, d));
+    }
+    let squares = sumOfLanes(squares4);
+    for (let c = vectorC; c < C; c++) {
+      const d = load<f32>(x + (<usize>c << 2)) - m;
+      squares += d * d;
+    }
+    const s = <f32>1 / Mathf.sqrt(squares / <f32>C + eps);
+    const s4 = f32x4.splat(s);
+    for (let c = 0; c < vectorC; c += 4) {
+      const at = <usize>c << 2;
+      let v = f32x4.mul(f32x4.mul(f32x4.sub(v128.load(x + at), m4), s4), v128.load(weight + at));
+      if (bias) v = f32x4.add(v, v128.load(bias + at));
+      v128.store(y + at, v);
+    }
+    for (let c = vectorC; c < C; c++) {
+      const at = <usize>c << 2;
+      store<f32>(y + at, (load<f32>(x + at) - m) * s * load<f32>(weight + at) + (bias ? load<f32>(bias + at) : 0));
+    }
+    store<f32>(mean + (<usize>i << 2), m);
+    store<f32>(rstd + (<usize>i << 2), s);
+  }
+}
+
+/**
+ * LayerNorm's gradient: with n = (x - mean) rstd and g = dout weight, dinp = rstd (g - mean(g) - n mean(g n)), written;
+ * dweight += dout n and dbias += dout (bias 0: none), summed over the N rows.
+ */
+export function layerNormBackward(
+  dinp: usize, dweight: usize, dbias: usize, dout: usize, inp: usize, weight: usize, mean: usize, rstd: usize, N: i32, C: i32,
+): void {
+  const vectorC = C & ~3;
+  for (let i = 0; i < N; i++) {
+    const row = <usize>(i * C) << 2;
+    const m = load<f32>(mean + (<usize>i << 2)), s = load<f32>(rstd + (<usize>i << 2));
+    const m4 = f32x4.splat(m), s4 = f32x4.splat(s);
+    let g4 = f32x4.splat(0), gn4 = f32x4.splat(0);
+    for (let c = 0; c < vectorC; c += 4) {
+      const at = <usize>c << 2;
+      const n = f32x4.mul(f32x4.sub(v128.load(inp + row + at), m4), s4);
+      const g = f32x4.mul(v128.load(dout + row + at), v128.load(weight + at));
+      g4 = f32x4.add(g4, g);
+      gn4 = f32x4.add(gn4, f32x4.mul(g, n));
+    }
+    let sumG = sumOfLanes(g4), sumGN = sumOfLanes(gn4);
+    for (let c = vectorC; c < C; c++) {
+      const at = <usize>c << 2;
+      const n = (load<f32>(inp + row + at) - m) * s, g = load<f32>(dout + row + at) * load<f32>(weight + at);
+      sumG += g;
+      sumGN += g * n;
+    }
+    const meanG = f32x4.splat(sumG / <f32>C), meanGN = f32x4.splat(sumGN / <f32>C);
+    for (let c = 0; c < vectorC; c += 4) {
+      const at = <usize>c << 2;
+      const n = f32x4.mul(f32x4.sub(v128.load(inp + row + at), m4), s4);
+      const d = v128.load(dout + row + at);
+      const g = f32x4.mul(d, v128.load(weight + at));
+      v128.store(dinp + row + at, f32x4.mul(s4, f32x4.sub(f32x4.sub(g, meanG), f32x4.mul(n, meanGN))));
+      v128.store(dweight + at, f32x4.add(v128.load(dweight + at), f32x4.mul(d, n)));
+      if (dbias) v128.store(dbias + at, f32x4.add(v128.load(dbias + at), d));
+    }
+    for (let c = vectorC; c < C; c++) {
+      const at = <usize>c << 2;
+      const n = (load<f32>(inp + row + at) - m) * s, d = load<f32>(dout + row + at);
+      store<f32>(dinp + row + at, s * (d * load<f32>(weight + at) - sumG / <f32>C - n * (sumGN / <f32>C)));
+      store<f32>(dweight + at, load<f32>(dweight + at) + d * n);
+      if (dbias) store<f32>(dbias + at, load<f32>(dbias + at) + d);
+    }
+  }
+}
+
+/** GELU's gradient on n floats (four at a time, as geluForward): dinp = dout (0.5 (1 + t) + 0.5 x (1 - t^2) sqrt(2/pi) (1 + 3 * 0.044715 x^2)). */
+export function geluBackward(dinp: usize, dout: usize, inp: usize, tanhU: usize, n: i32): void {
+  const end = inp + (<usize>n << 2);
+  const half = f32x4.splat(0.5), one = f32x4.splat(1), cubic3 = f32x4.splat(3 * 0.044715), scale = f32x4.splat(0.7978845608028654);
+  for (; inp < end; inp += 16, tanhU += 16, dout += 16, dinp += 16) {
+    const x = v128.load(inp), t = v128.load(tanhU);
+    const du = f32x4.mul(scale, f32x4.add(one, f32x4.mul(cubic3, f32x4.mul(x, x))));
+    const local = f32x4.add(f32x4.mul(half, f32x4.add(one, t)), f32x4.mul(f32x4.mul(f32x4.mul(half, x), f32x4.sub(one, f32x4.mul(t, t))), du));
+    v128.store(dinp, f32x4.mul(v128.load(dout), local));
+  }
+}

@@ -25,14 +25,6 @@ interface KernelExports {
     q: number, k: number, v: number, out: number, t: number, s: number, d: number, dv: number, scale: number, causal: number,
     packedQ: number, packedK: number, packedV: number, scores: number, packedP: number, tile: number,
   ): void;
-  geluForward(inp: number, out: number, tanhU: number, n: number): void;
-  causalAttentionForward(
-    qkv: number, y: number, weights: number, B: number, T: number, C: number, nHead: number, scale: number, packedA: number, packedB: number, tile: number,
-  ): void;
-  causalAttentionBackward(
-    dqkv: number, dy: number, qkv: number, weights: number, B: number, T: number, C: number, nHead: number, scale: number,
-    packedA: number, packedB: number, dS: number, tile: number,
-  ): void;
 }
 
 // The block sizes of asm/kernels.ts, for sizing its scratch space.
@@ -151,47 +143,25 @@ export function wasmAttention(
   return copyOut(wasm, out, t * dv);
 }
 
-/** out = GELU(inp) and tanhU = tanh(u) of its tanh approximation, for the first n floats, in float32 (asm/kernels.ts geluForward). */
-export function wasmGeluForward(out: Float32Array, tanhU: Float32Array, inp: Float32Array, n: number): void {
-  const wasm = loaded();
-  const padded = roundUp(n, 4); // the kernel works four floats at a time
-  const [pin, pout, ptanh] = reserve(wasm, [padded, padded, padded]);
-  copyIn(wasm, pin, inp.subarray(0, n));
-  wasm.geluForward(pin, pout, ptanh, n);
-  out.set(new Float32Array(wasm.memory.buffer, pout, n));
-  tanhU.set(new Float32Array(wasm.memory.buffer, ptanh, n));
-}
-
-/** Scratch of the GPT attention kernels for T positions of head size hs (see asm/kernels.ts). */
-function attentionScratch(T: number, hs: number): number[] {
-  const wide = Math.max(T, hs);
-  return [roundUp(T, MR) * wide, roundUp(wide, NR) * wide, T * T, MR * NR];
+/** The arrays of one kernel call: read (copied in), update (copied in and back), write (copied back), scratch float counts. */
+export interface WasmArrays {
+  read: Float32Array[];
+  update?: Float32Array[];
+  write: Float32Array[];
+  scratch?: number[];
 }
 
 /**
- * A GPT layer's causal self-attention in float32 (asm/kernels.ts causalAttentionForward): y (B*T x C) and the
- * weights (B, nHead, T, T) from the fused qkv (B*T x 3C). Shapes are the caller's to check.
+ * Runs one of the module's exports on float32 arrays: copies in what it reads and updates, lays out room for what
+ * it writes and for scratch, calls run with the exports and the byte offsets of read, update, write and scratch
+ * regions in that order, then copies the updated and written regions back into their arrays (all of each array).
  */
-export function wasmCausalAttentionForward(y: Float32Array, weights: Float32Array, qkv: Float32Array, B: number, T: number, C: number, nHead: number): void {
+export function wasmRun(arrays: WasmArrays, run: (exports: object, offsets: number[]) => void): void {
   const wasm = loaded();
-  const N = B * T, square = B * nHead * T * T, hs = C / nHead;
-  const [pqkv, py, pw, packedA, packedB, , tile] = reserve(wasm, [N * 3 * C, N * C, square, ...attentionScratch(T, hs)]);
-  copyIn(wasm, pqkv, qkv.subarray(0, N * 3 * C));
-  wasm.causalAttentionForward(pqkv, py, pw, B, T, C, nHead, 1 / Math.sqrt(hs), packedA, packedB, tile);
-  y.set(new Float32Array(wasm.memory.buffer, py, N * C));
-  weights.set(new Float32Array(wasm.memory.buffer, pw, square));
-}
-
-/** Its gradient: dqkv (B*T x 3C), written, from dy (B*T x C), the forward's qkv and weights. */
-export function wasmCausalAttentionBackward(
-  dqkv: Float32Array, dy: Float32Array, qkv: Float32Array, weights: Float32Array, B: number, T: number, C: number, nHead: number,
-): void {
-  const wasm = loaded();
-  const N = B * T, square = B * nHead * T * T, hs = C / nHead;
-  const [pdqkv, pdy, pqkv, pw, packedA, packedB, dS, tile] = reserve(wasm, [N * 3 * C, N * C, N * 3 * C, square, ...attentionScratch(T, hs)]);
-  copyIn(wasm, pdy, dy.subarray(0, N * C));
-  copyIn(wasm, pqkv, qkv.subarray(0, N * 3 * C));
-  copyIn(wasm, pw, weights.subarray(0, square));
-  wasm.causalAttentionBackward(pdqkv, pdy, pqkv, pw, B, T, C, nHead, 1 / Math.sqrt(hs), packedA, packedB, dS, tile);
-  dqkv.set(new Float32Array(wasm.memory.buffer, pdqkv, N * 3 * C));
+  const { read, update = [], write, scratch = [] } = arrays;
+  const copied = [...read, ...update], back = [...update, ...write];
+  const offsets = reserve(wasm, [...copied.map((x) => x.length), ...write.map((x) => x.length), ...scratch]);
+  copied.forEach((array, i) => copyIn(wasm, offsets[i], array));
+  run(wasm, offsets);
+  back.forEach((array, i) => array.set(new Float32Array(wasm.memory.buffer, offsets[read.length + i], array.length)));
 }

@@ -2,7 +2,7 @@
 // of hs = C / nHead columns. Per batch row and head: scores = Q K^T / sqrt(hs), masked so that position t sees
 // positions 0..t only, softmax per row, optional dropout, then weights times V; the heads side by side give (B, T, C).
 import { gemm } from "../../kernels/gemm.js";
-import { wasmCausalAttentionBackward, wasmCausalAttentionForward, wasmKernels } from "../../kernels/wasm.js";
+import { useWasm, wasmCausalAttentionBackward, wasmCausalAttentionForward } from "../../kernels/wasmGpt.js";
 import type { Float } from "../parameters.js";
 
 /** What forward keeps for backward, and the scratch both use; allocated once per shape by the model. */
@@ -52,7 +52,7 @@ function headColumns(head: Float, src: Float, b: number, T: number, W: number, o
  */
 export function attentionForward(out: Float, qkv: Float, state: AttentionState, B: number, T: number, C: number, nHead: number): void {
   // float32 without dropout: the same steps in one WebAssembly kernel that skips the masked triangle (asm/kernels.ts)
-  state.qkv = qkv instanceof Float32Array && state.mask === null && wasmKernels().available ? qkv : null;
+  state.qkv = useWasm(qkv) && state.mask === null ? qkv : null;
   if (state.qkv !== null) {
     wasmCausalAttentionForward(out as Float32Array, state.weights as Float32Array, state.qkv, B, T, C, nHead);
     return;
