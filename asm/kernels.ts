@@ -534,3 +534,23 @@ export function geluBackward(dinp: usize, dout: usize, inp: usize, tanhU: usize,
     v128.store(dinp, f32x4.mul(v128.load(dout), local));
   }
 }
+
+/**
+ * One AdamW update of n floats (four at a time, as geluForward), as lib/gpt/adamw.ts: data *= decay;
+ * m = beta1 m + (1 - beta1) g; v = beta2 v + (1 - beta2) g^2; data -= stepSize m / (sqrt(v) / correction2 + eps).
+ */
+export function adamW(data: usize, grad: usize, m: usize, v: usize, n: i32, decay: f32, beta1: f32, beta2: f32, stepSize: f32, correction2: f32, eps: f32): void {
+  const end = data + (<usize>n << 2);
+  const decay4 = f32x4.splat(decay), beta14 = f32x4.splat(beta1), beta24 = f32x4.splat(beta2);
+  const oneMinusBeta1 = f32x4.splat(1 - beta1), oneMinusBeta2 = f32x4.splat(1 - beta2);
+  const stepSize4 = f32x4.splat(stepSize), correction24 = f32x4.splat(correction2), eps4 = f32x4.splat(eps);
+  for (; data < end; data += 16, grad += 16, m += 16, v += 16) {
+    const g = v128.load(grad);
+    const m1 = f32x4.add(f32x4.mul(v128.load(m), beta14), f32x4.mul(g, oneMinusBeta1));
+    const v1 = f32x4.add(f32x4.mul(v128.load(v), beta24), f32x4.mul(f32x4.mul(oneMinusBeta2, g), g));
+    const denominator = f32x4.add(f32x4.div(f32x4.sqrt(v1), correction24), eps4);
+    v128.store(data, f32x4.sub(f32x4.mul(v128.load(data), decay4), f32x4.div(f32x4.mul(stepSize4, m1), denominator)));
+    v128.store(m, m1);
+    v128.store(v, v1);
+  }
+}

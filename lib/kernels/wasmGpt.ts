@@ -4,6 +4,7 @@ import { roundUp } from "./packed.js";
 import { wasmKernels, wasmRun, type WasmArrays } from "./wasm.js";
 
 interface GptKernels {
+  adamW(data: number, grad: number, m: number, v: number, n: number, decay: number, beta1: number, beta2: number, stepSize: number, correction2: number, eps: number): void;
   geluForward(inp: number, out: number, tanhU: number, n: number): void;
   geluBackward(dinp: number, dout: number, inp: number, tanhU: number, n: number): void;
   layerNormForward(inp: number, weight: number, bias: number, out: number, mean: number, rstd: number, N: number, C: number, eps: number): void;
@@ -44,6 +45,14 @@ export function wasmGeluForward(out: Float32Array, tanhU: Float32Array, inp: Flo
 /** dinp = dout times GELU's derivative, for the first n floats. */
 export function wasmGeluBackward(dinp: Float32Array, dout: Float32Array, inp: Float32Array, tanhU: Float32Array, n: number): void {
   run({ read: [dout.subarray(0, n), inp.subarray(0, n), tanhU.subarray(0, n)], write: [dinp.subarray(0, n)] }, (k, [d, x, t, dx]) => k.geluBackward(dx, d, x, t, n));
+}
+
+/** One AdamW update of data, expAvg m and expAvgSq v from grad (lib/gpt/adamw.ts has the readable loop). */
+export function wasmAdamW(
+  data: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, decay: number, beta1: number, beta2: number, stepSize: number, correction2: number, eps: number,
+): void {
+  run({ read: [grad], update: [data, m, v], write: [] },
+    (k, [g, x, m1, v1]) => k.adamW(x, g, m1, v1, data.length, decay, beta1, beta2, stepSize, correction2, eps));
 }
 
 /** LayerNorm of N rows of C: out, mean and rstd written. */
