@@ -321,12 +321,43 @@ export function geluForward(inp: usize, out: usize, tanhU: usize, n: i32): void 
   }
 }
 
+// The three products of causal attention, on packed panels (A from packA or packAStrided, B from packB) of T rows
+// and T keys. Row t of the weights P (and of their gradient) is zero past key t, so each product skips a triangle.
+
+/** out (T x T, row stride T) += A B^T restricted to its lower triangle: blocks wholly above the diagonal are skipped. */
+function lowerProduct(packedA: usize, packedB: usize, depth: i32, out: usize, T: i32, tile: usize): void {
+  for (let j0 = 0; j0 < T; j0 += NR) {
+    for (let r0 = 0; r0 < T; r0 += MR) {
+      if (j0 > r0 + MR - 1) continue;
+      block(packedA + (<usize>(r0 * depth) << 2), packedB + (<usize>(j0 * depth) << 2), depth, out + (<usize>(r0 * T + j0) << 2), T, min(MR, T - r0), min(NR, T - j0), tile);
+    }
+  }
+}
+
+/** out (T x n, row stride ld) += L B for L (T x T) lower triangular: row t sums over depth 0..t only. */
+function lowerTimes(packedL: usize, packedB: usize, T: i32, n: i32, out: usize, ld: i32, tile: usize): void {
+  for (let j0 = 0; j0 < n; j0 += NR) {
+    for (let r0 = 0; r0 < T; r0 += MR) {
+      block(packedL + (<usize>(r0 * T) << 2), packedB + (<usize>(j0 * T) << 2), min(T, r0 + MR), out + (<usize>(r0 * ld + j0) << 2), ld, min(MR, T - r0), min(NR, n - j0), tile);
+    }
+  }
+}
+
+/** out (T x n, row stride ld) += L^T B for L (T x T) lower triangular, packed transposed: row i sums over depth i..T-1 only. */
+function lowerTransposedTimes(packedLT: usize, packedB: usize, T: i32, n: i32, out: usize, ld: i32, tile: usize): void {
+  for (let j0 = 0; j0 < n; j0 += NR) {
+    for (let r0 = 0; r0 < T; r0 += MR) {
+      block(packedLT + (<usize>(r0 * T + r0 * MR) << 2), packedB + (<usize>(j0 * T + r0 * NR) << 2), T - r0,
+        out + (<usize>(r0 * ld + j0) << 2), ld, min(MR, T - r0), min(NR, n - j0), tile);
+    }
+  }
+}
+
 /**
  * A GPT layer's causal self-attention, every batch row and head, reading Q, K and V in place from the fused
  * projection qkv (B*T rows of [Q | K | V], 3C floats each; head h is columns h*hs .. h*hs + hs of each part).
  * Writes y (B*T x C, the heads side by side) and the softmax weights (B, nHead, T, T), zero above the diagonal.
- * Blocks wholly above the diagonal are never computed. Scratch bytes: packedA 4*roundUp(T,MR)*max(T,hs),
- * packedB 4*roundUp(max(T,hs),NR)*max(T,hs), tile 4*MR*NR.
+ * Scratch bytes: packedA 4*roundUp(T,MR)*max(T,hs), packedB 4*roundUp(max(T,hs),NR)*max(T,hs), tile 4*MR*NR.
  */
 export function causalAttentionForward(
   qkv: usize, y: usize, weights: usize, B: i32, T: i32, C: i32, nHead: i32, scale: f32, packedA: usize, packedB: usize, tile: usize,
@@ -340,21 +371,11 @@ export function causalAttentionForward(
       memory.fill(w, 0, <usize>(T * T) << 2);
       packA(q, ld, T, 0, hs, packedA);
       packB(k, 1, ld, 0, hs, T, packedB); // K^T read in place
-      for (let j0 = 0; j0 < T; j0 += NR) {
-        for (let r0 = 0; r0 < T; r0 += MR) {
-          if (j0 > r0 + MR - 1) continue; // wholly above the diagonal
-          block(packedA + (<usize>(r0 * hs) << 2), packedB + (<usize>(j0 * hs) << 2), hs, w + (<usize>(r0 * T + j0) << 2), T, min(MR, T - r0), min(NR, T - j0), tile);
-        }
-      }
+      lowerProduct(packedA, packedB, hs, w, T, tile); // scores Q K^T
       softmaxRows(w, T, T, 0, T, scale, 1);
       packA(w, T, T, 0, T, packedA);
       packB(v, ld, 1, 0, T, hs, packedB);
-      const yh = y + (<usize>(b * T * C + h * hs) << 2);
-      for (let j0 = 0; j0 < hs; j0 += NR) {
-        for (let r0 = 0; r0 < T; r0 += MR) { // row t weighs keys 0..t only
-          block(packedA + (<usize>(r0 * T) << 2), packedB + (<usize>(j0 * T) << 2), min(T, r0 + MR), yh + (<usize>(r0 * C + j0) << 2), C, min(MR, T - r0), min(NR, hs - j0), tile);
-        }
-      }
+      lowerTimes(packedA, packedB, T, hs, y + (<usize>(b * T * C + h * hs) << 2), C, tile); // P V
     }
   }
 }
@@ -362,7 +383,7 @@ export function causalAttentionForward(
 /**
  * The gradient of causalAttentionForward: dqkv (B*T x 3C, written) from dy (B*T x C), with qkv and the weights P
  * of the forward. Per head: dP = dy V^T, dV = P^T dy, dS = P (dP - rowsum(P dP)) scale, dQ = dS K, dK = dS^T Q,
- * skipping the blocks where P and dS are 0. Scratch as for the forward, plus dS 4*T*T bytes.
+ * skipping the triangles where P and dS are 0. Scratch as for the forward, plus dS 4*T*T bytes.
  */
 export function causalAttentionBackward(
   dqkv: usize, dy: usize, qkv: usize, weights: usize, B: i32, T: i32, C: i32, nHead: i32, scale: f32,
@@ -377,27 +398,14 @@ export function causalAttentionBackward(
       const dq = dqkv + offset, dk = dq + (<usize>C << 2), dv = dq + (<usize>(2 * C) << 2);
       const dyh = dy + (<usize>(b * T * C + h * hs) << 2);
       const w = weights + (<usize>((b * nHead + h) * T * T) << 2);
-      // dP = dy V^T, lower triangle
       memory.fill(dS, 0, <usize>(T * T) << 2);
       packA(dyh, C, T, 0, hs, packedA);
       packB(v, 1, ld, 0, hs, T, packedB);
-      for (let j0 = 0; j0 < T; j0 += NR) {
-        for (let r0 = 0; r0 < T; r0 += MR) {
-          if (j0 > r0 + MR - 1) continue;
-          block(packedA + (<usize>(r0 * hs) << 2), packedB + (<usize>(j0 * hs) << 2), hs, dS + (<usize>(r0 * T + j0) << 2), T, min(MR, T - r0), min(NR, T - j0), tile);
-        }
-      }
-      // dV = P^T dy: key i gathers from queries t >= i
+      lowerProduct(packedA, packedB, hs, dS, T, tile); // dP = dy V^T
       packAStrided(w, 1, T, T, 0, T, packedA);
       packB(dyh, C, 1, 0, T, hs, packedB);
-      for (let j0 = 0; j0 < hs; j0 += NR) {
-        for (let r0 = 0; r0 < T; r0 += MR) {
-          block(packedA + (<usize>(r0 * T + r0 * MR) << 2), packedB + (<usize>(j0 * T + r0 * NR) << 2), T - r0,
-            dv + (<usize>(r0 * ld + j0) << 2), ld, min(MR, T - r0), min(NR, hs - j0), tile);
-        }
-      }
-      // dS, in place of dP
-      for (let t = 0; t < T; t++) {
+      lowerTransposedTimes(packedA, packedB, T, hs, dv, ld, tile); // dV = P^T dy
+      for (let t = 0; t < T; t++) { // dS, in place of dP
         const pRow = w + (<usize>(t * T) << 2), dRow = dS + (<usize>(t * T) << 2);
         let dot: f32 = 0;
         for (let s = 0; s <= t; s++) dot += load<f32>(pRow + (<usize>s << 2)) * load<f32>(dRow + (<usize>s << 2));
@@ -405,25 +413,14 @@ export function causalAttentionBackward(
           const at = dRow + (<usize>s << 2);
           store<f32>(at, load<f32>(pRow + (<usize>s << 2)) * (load<f32>(at) - dot) * scale);
         }
-        memory.fill(dRow + (<usize>(t + 1) << 2), 0, <usize>(T - t - 1) << 2);
+        memory.fill(dRow + (<usize>(t + 1) << 2), 0, <usize>(T - t - 1) << 2); // the part of blocks past the diagonal
       }
-      // dQ = dS K: query t gathers from keys s <= t
       packA(dS, T, T, 0, T, packedA);
       packB(k, ld, 1, 0, T, hs, packedB);
-      for (let j0 = 0; j0 < hs; j0 += NR) {
-        for (let r0 = 0; r0 < T; r0 += MR) {
-          block(packedA + (<usize>(r0 * T) << 2), packedB + (<usize>(j0 * T) << 2), min(T, r0 + MR), dq + (<usize>(r0 * ld + j0) << 2), ld, min(MR, T - r0), min(NR, hs - j0), tile);
-        }
-      }
-      // dK = dS^T Q: key i gathers from queries t >= i
+      lowerTimes(packedA, packedB, T, hs, dq, ld, tile); // dQ = dS K
       packAStrided(dS, 1, T, T, 0, T, packedA);
       packB(q, ld, 1, 0, T, hs, packedB);
-      for (let j0 = 0; j0 < hs; j0 += NR) {
-        for (let r0 = 0; r0 < T; r0 += MR) {
-          block(packedA + (<usize>(r0 * T + r0 * MR) << 2), packedB + (<usize>(j0 * T + r0 * NR) << 2), T - r0,
-            dk + (<usize>(r0 * ld + j0) << 2), ld, min(MR, T - r0), min(NR, hs - j0), tile);
-        }
-      }
+      lowerTransposedTimes(packedA, packedB, T, hs, dk, ld, tile); // dK = dS^T Q
     }
   }
 }
