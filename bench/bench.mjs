@@ -291,14 +291,14 @@ function torchAvailable() {
   return spawnSync(NUMPY_PYTHON, ["-c", "import torch"], { encoding: "utf8" }).status === 0;
 }
 
-function runTorch() {
+function runTorch(env) {
   const { config, batch, steps } = TRAINING;
   const child = spawnSync(NUMPY_PYTHON, [new URL("./torch_train.py", import.meta.url).pathname, JSON.stringify(config), String(batch), String(steps)], {
     encoding: "utf8",
-    env: { ...process.env, OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: "1", MKL_NUM_THREADS: "1" },
+    env: { ...env, OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: "1", MKL_NUM_THREADS: "1" },
   });
   if (child.status !== 0) throw new Error(`bench/torch_train.py failed:\n${child.stderr}`);
-  return JSON.parse(child.stdout);
+  return { ...JSON.parse(child.stdout), coretype: env.OPENBLAS_CORETYPE ?? "unset", l2: env.OPENBLAS_L2_SIZE ?? "unset" };
 }
 
 function runTrainingChild() {
@@ -308,7 +308,9 @@ function runTrainingChild() {
 }
 
 // TRAINING.rounds runs of each side, alternating (ours, then PyTorch's, ...), each a fresh process; every run
-// reports the median of its steps; the table gives the median run of each side and the median of the per-round ratios.
+// reports the median of its steps; the table gives the median run of each side and the median of the per-round
+// ratios. As for numpy, OPENBLAS_CORETYPE or OPENBLAS_L2_SIZE in the environment make PyTorch run twice a round:
+// with the environment as is, and with both unset (OpenBLAS's own pick of kernel for this CPU).
 function trainingRows() {
   const { config, batch, rounds } = TRAINING;
   const withTorch = torchAvailable();
@@ -317,23 +319,29 @@ function trainingRows() {
   if (!withTorch) {
     console.log(`PyTorch: not found (${NUMPY_PYTHON} with torch); its row and the ratio are left out. To add them: sudo apt-get install python3-torch libopenblas0-pthread`);
   }
-  const ours = [], theirs = [];
+  const { OPENBLAS_CORETYPE, OPENBLAS_L2_SIZE, ...unset } = process.env;
+  const torchSides = !withTorch ? [] : OPENBLAS_CORETYPE === undefined && OPENBLAS_L2_SIZE === undefined
+    ? [{ label: "", env: process.env }]
+    : [{ label: " (env as is)", env: process.env }, { label: " (CORETYPE unset)", env: unset }];
+  const ours = [];
+  const theirs = torchSides.map(() => []);
   for (let r = 0; r < rounds; r++) {
     ours.push(runTrainingChild());
-    if (withTorch) theirs.push(runTorch());
+    torchSides.forEach((side, i) => theirs[i].push(runTorch(side.env)));
   }
-  const byTokens = (runs) => [...runs].sort((a, b) => a.tokens_per_second - b.tokens_per_second)[Math.floor(runs.length / 2)];
-  const rows = [{ name: "wasm (lib)", run: byTokens(ours), runs: ours }];
-  if (withTorch) rows.push({ name: `PyTorch ${theirs[0].torch}`, run: byTokens(theirs), runs: theirs });
-  const ratios = withTorch ? ours.map((o, i) => o.tokens_per_second / theirs[i].tokens_per_second) : [];
-  const cpuRatios = withTorch ? ours.map((o, i) => o.cpu_tokens_per_second / theirs[i].cpu_tokens_per_second) : [];
-  const header = ["kernel", "ms/step", "tokens/s", "tokens/s per run", "CPU ms/step", "tokens/CPU-s", "peak RSS", "step adds", "x PyTorch", "x PyTorch (CPU)"];
-  const lines = rows.map(({ name, run, runs }) => {
-    const ours = name.startsWith("wasm");
+  const medianRun = (runs) => [...runs].sort((a, b) => a.tokens_per_second - b.tokens_per_second)[Math.floor(runs.length / 2)];
+  const ratio = (runs, key) => median(ours.map((o, i) => o[key] / runs[i][key]));
+  const rows = [{ name: "wasm (lib)", runs: ours, x: "", xCpu: "" }];
+  torchSides.forEach((side, i) => rows.push({
+    name: `PyTorch ${theirs[i][0].torch}${side.label}`, runs: theirs[i],
+    x: ratio(theirs[i], "tokens_per_second").toFixed(2), xCpu: ratio(theirs[i], "cpu_tokens_per_second").toFixed(2),
+  }));
+  const header = ["kernel", "ms/step", "tokens/s", "tokens/s per run", "CPU ms/step", "tokens/CPU-s", "peak RSS", "step adds", "lib x this", "lib x this (CPU)"];
+  const lines = rows.map(({ name, runs, x, xCpu }) => {
+    const run = medianRun(runs);
     return [
-      name, (run.seconds_per_step * 1000).toFixed(1), run.tokens_per_second.toFixed(0), runs.map((x) => x.tokens_per_second.toFixed(0)).join(" "),
-      (run.cpu_seconds_per_step * 1000).toFixed(1), run.cpu_tokens_per_second.toFixed(0), formatBytes(run.peak_rss_bytes), formatBytes(run.peak_step_bytes),
-      ours && withTorch ? median(ratios).toFixed(2) : withTorch ? "1.00" : "", ours && withTorch ? median(cpuRatios).toFixed(2) : withTorch ? "1.00" : "",
+      name, (run.seconds_per_step * 1000).toFixed(1), run.tokens_per_second.toFixed(0), runs.map((r) => r.tokens_per_second.toFixed(0)).join(" "),
+      (run.cpu_seconds_per_step * 1000).toFixed(1), run.cpu_tokens_per_second.toFixed(0), formatBytes(run.peak_rss_bytes), formatBytes(run.peak_step_bytes), x, xCpu,
     ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
@@ -341,16 +349,21 @@ function trainingRows() {
   console.log(format(header));
   console.log(`|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`);
   for (const line of lines) console.log(format(line));
-  if (withTorch) {
-    const run = theirs[0];
-    console.log(`PyTorch ${run.torch}: ${run.threads} thread(s), OPENBLAS_NUM_THREADS=${run.openblas_threads}, BLAS: ${run.blas}`);
-    console.log(`per-round ratios (tokens/s): ${ratios.map((x) => x.toFixed(2)).join(" ")}; by CPU time: ${cpuRatios.map((x) => x.toFixed(2)).join(" ")}`);
-    const ratio = median(ratios);
-    console.log(`Target: training at least 0.5x PyTorch's tokens/s at one thread: ${ratio.toFixed(2)}x (${ratio >= 0.5 ? "holds" : "MISSED"}); ` +
-      `peak memory of a step under 1 GB: ${formatBytes(rows[0].run.peak_rss_bytes)} for the whole process (${rows[0].run.peak_rss_bytes < 2 ** 30 ? "holds" : "MISSED"})`);
+  const peak = medianRun(ours).peak_rss_bytes;
+  torchSides.forEach((side, i) => {
+    const run = theirs[i][0];
+    const perRound = ours.map((o, r) => (o.tokens_per_second / theirs[i][r].tokens_per_second).toFixed(2)).join(" ");
+    const perRoundCpu = ours.map((o, r) => (o.cpu_tokens_per_second / theirs[i][r].cpu_tokens_per_second).toFixed(2)).join(" ");
+    console.log(`PyTorch ${run.torch}${side.label}: ${run.threads} thread(s), OPENBLAS_NUM_THREADS=${run.openblas_threads}, ` +
+      `OPENBLAS_CORETYPE=${run.coretype}, OPENBLAS_L2_SIZE=${run.l2}, BLAS: ${run.blas}`);
+    console.log(`  lib / PyTorch per round, tokens/s: ${perRound}; by CPU time: ${perRoundCpu}`);
+  });
+  for (const { name, x, xCpu } of rows.slice(1)) {
+    console.log(`Target: training at least 0.5x ${name}'s tokens/s at one thread: ${x}x (${Number(x) >= 0.5 ? "holds" : "MISSED"}), by CPU time ${xCpu}x (${Number(xCpu) >= 0.5 ? "holds" : "MISSED"})`);
   }
+  console.log(`Target: peak memory of a training step under 1 GB: ${formatBytes(peak)} for the whole process (${peak < 2 ** 30 ? "holds" : "MISSED"})`);
   const load = loadavg();
-  console.log(`load average while the bench ran: ${load.map((x) => x.toFixed(2)).join(", ")} (1, 5, 15 min) on ${cpus().length} cores`);
+  console.log(`load average when the training rows ended: ${load.map((x) => x.toFixed(2)).join(", ")} (1, 5, 15 min) on ${cpus().length} cores`);
 }
 
 async function main() {
