@@ -6,7 +6,7 @@ const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 
 /** out = gelu(inp) (N values); keeps tanh(u) per value in tanhU, so that backward needs no second tanh. */
 export function geluForward(out: Float, tanhU: Float, inp: Float, N: number): void {
-  // float32 needs tanh only to float32's precision: a rational approximation in WebAssembly SIMD, 10x Math.tanh's speed
+  // float32 needs tanh only to float32's precision: a rational approximation in WebAssembly SIMD, several times Math.tanh's speed
   if (useWasm(inp)) {
     wasmGeluForward(out as Float32Array, tanhU as Float32Array, inp, N);
     return;
