@@ -142,3 +142,26 @@ export function wasmAttention(
   wasm.attention(pq, pk, pv, out, t, s, d, dv, scale, causal ? 1 : 0, packedQ, packedK, packedV, scores, packedP, tile);
   return copyOut(wasm, out, t * dv);
 }
+
+/** The arrays of one kernel call: read (copied in), update (copied in and back), write (copied back), scratch float counts. */
+export interface WasmArrays {
+  read: Float32Array[];
+  update?: Float32Array[];
+  write: Float32Array[];
+  scratch?: number[];
+}
+
+/**
+ * Runs one of the module's exports on float32 arrays: copies in what it reads and updates, lays out room for what
+ * it writes and for scratch, calls run with the exports and the byte offsets of read, update, write and scratch
+ * regions in that order, then copies the updated and written regions back into their arrays (all of each array).
+ */
+export function wasmRun(arrays: WasmArrays, run: (exports: object, offsets: number[]) => void): void {
+  const wasm = loaded();
+  const { read, update = [], write, scratch = [] } = arrays;
+  const copied = [...read, ...update], back = [...update, ...write];
+  const offsets = reserve(wasm, [...copied.map((x) => x.length), ...write.map((x) => x.length), ...scratch]);
+  copied.forEach((array, i) => copyIn(wasm, offsets[i], array));
+  run(wasm, offsets);
+  back.forEach((array, i) => array.set(new Float32Array(wasm.memory.buffer, offsets[read.length + i], array.length)));
+}
