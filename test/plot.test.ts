@@ -351,6 +351,52 @@ describe("pictures that say what the prose says", () => {
     expect(circles[1] - circles[0]).toBeCloseTo(circles[2] - circles[1], 6);
   });
 
+  it("a bar chart's y axis reaches a tick above its largest bar", () => {
+    // The weights of "journey" (notebook 4): the largest, 0.2379, was above the last tick, 0.20.
+    const written = texts(bars([0.1385, 0.2379, 0.2333, 0.124, 0.1082, 0.1581], { decimals: 4 }).markup);
+    expect(written).toContain("0.25");
+  });
+
+  it("a line chart's linear y axis ends on a tick, so no line runs above the highest label", () => {
+    // The loss of notebook 11: from 4.17 (ln 65) down to 3.02; the axis stopped at 4.0.
+    const written = texts(lineChart({ x: [0, 1, 2], y: [4.1744, 3.6, 3.02] }).markup);
+    expect(written).toContain("4.2");
+    expect(written).toContain("3.0");
+  });
+
+  it("a log axis reaching 1e-8 writes every power of ten the same way", () => {
+    const xs = Array.from({ length: 9 }, (_, k) => k + 1);
+    const written = texts(lineChart({ x: xs, y: xs.map((k) => 10 ** -k) }, { yScale: "log" }).markup);
+    expect(written).toEqual(expect.arrayContaining(["10⁻⁸", "10⁻⁶", "10⁻¹"]));
+    expect(written.filter((t) => /e|0\.0/.test(t))).toEqual([]);
+    // Where plain numbers suffice they stay plain.
+    expect(texts(lineChart({ x: [1, 10, 100], y: [1, 10, 100] }, { xScale: "log", yScale: "log" }).markup)).toContain("100");
+  });
+
+  it("writes values of a thousand and more with separators, like the axis beside them", () => {
+    const written = texts(bars([524288, 1000, 172], { decimals: 0 }).markup);
+    expect(written).toEqual(expect.arrayContaining(["524,288", "1,000", "172", "500,000"]));
+    expect(texts(bars([-1234.5], { decimals: 1 }).markup)).toContain("−1,234.5");
+  });
+
+  it("wraps a long title to the width of its chart instead of widening the figure", () => {
+    const title = "The batch's 49,920 probabilities in bins of 0.002 (labelled by their lower end): all near 1/65 = 0.0154";
+    const markup = bars([1, 2, 3], { title: title }).markup;
+    const width = Number(/<svg[^>]* width="(\d+)"/.exec(markup)![1]);
+    expect(width).toBeLessThanOrEqual(360 + 2 * 16);
+    const lines = texts(markup).filter((t) => title.includes(t) && t.length > 5); // not the ticks 0.0 to 3.0
+    expect(lines.length).toBeGreaterThan(1);
+    expect(lines.join(" ")).toBe(title);
+  });
+
+  it("heatmaps take one list of row labels per grid", () => {
+    const a = Matrix.from([[1, 2], [3, 4]]);
+    const written = texts(compareHeatmaps(a, a, { panelRowLabels: [["F", "i"], ["0", "1"]], titles: ["tokens", "positions"] }).markup);
+    expect(written).toEqual(expect.arrayContaining(["F", "i", "0", "1"]));
+    expect(() => compareHeatmaps(a, a, { panelRowLabels: [["F", "i"]] })).toThrow("compareHeatmaps: 1 lists of panelRowLabels for 2 heatmaps");
+    expect(() => compareHeatmaps(a, a, { panelRowLabels: [["F"], ["0", "1"]] })).toThrow("compareHeatmaps: 1 row labels for 2 rows of a 2x2 matrix");
+  });
+
   it("pipelineDiagram draws the diagram's ten steps with the notebook of each", () => {
     const written = texts(pipelineDiagram().markup);
     for (const name of ["Text", "Tokens", "X", "W_Q, W_K, W_V", "Q, K, V", "K^T", "Scores", "Softmax", "Weights", "Output"]) {

@@ -5,7 +5,7 @@ import type { OptionSpec } from "../options.js";
 import { checkCount, checkPlotOptions, commonSpecs, size, toVector } from "./checks.js";
 import { toFigure, type Figure } from "./figure.js";
 import { column, fontSize, row, textPart, textWidth, type Part } from "./layout.js";
-import { plotPart } from "./render.js";
+import { plotPart, yTickCount } from "./render.js";
 import { formatValue, indexLabels, largest, smallest } from "./values.js";
 
 export interface BarsOptions {
@@ -41,14 +41,15 @@ function barsPart(op: string, vector: readonly number[], options: BarsOptions, d
   const data = vector.map((value, i) => ({ i, value, text: formatValue(value, decimals) }));
   const step = largest([...labels.map((s) => textWidth(s) + 12), ...data.map((d) => textWidth(d.text) + 12)], 48);
   const x = (d: (typeof data)[number]) => d.i;
+  const [marginTop, marginBottom] = [24, 28];
   return plotPart({
     width: 48 + vector.length * step,
     height,
     marginLeft: 48,
-    marginTop: 24,
-    marginBottom: 28,
+    marginTop,
+    marginBottom,
     x: { domain: [...labels.keys()], tickFormat: (i: number) => labels[i], tickSize: 0, label: null, padding: 0.2 },
-    y: { domain, nice, grid: true, label: null },
+    y: { domain, nice: nice ? yTickCount(height, marginTop, marginBottom) : false, grid: true, label: null },
     marks: [
       Plot.barY(data, { x, y: "value", fill: color }),
       Plot.ruleY([0]),

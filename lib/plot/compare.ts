@@ -13,10 +13,12 @@ export interface CompareOptions extends Omit<HeatmapOptions, "width"> {
   titles?: readonly string[];
   /** Heatmaps per row before wrapping to the next (default: all in one row). */
   columns?: number;
+  /** One list of row labels per heatmap, for grids whose rows stand for different things (tokens, positions). */
+  panelRowLabels?: readonly (readonly string[])[];
 }
 
 const { width: _width, ...compareBase } = heatmapSpec;
-const compareSpec = { ...compareBase, titles: "strings", columns: { kind: "integer", min: 1 } } as const satisfies OptionSpec;
+const compareSpec = { ...compareBase, titles: "strings", columns: { kind: "integer", min: 1 }, panelRowLabels: "object" } as const satisfies OptionSpec;
 
 /**
  * heatmaps([head0.weights, head1.weights], { labels: tokens, titles: [...] }): side by side, on one color scale
@@ -33,8 +35,15 @@ function heatmapsFigure(op: string, matrices: readonly Matrix[], options: Compar
   matrices.forEach((m) => checkSameShape(op, matrices[0], m));
   const titles = checked.titles ?? matrices.map((_, k) => String(k));
   checkCount(op, "titles", titles.length, matrices.length, "heatmaps");
+  const { panelRowLabels } = checked;
+  if (panelRowLabels !== undefined) {
+    if (!Array.isArray(panelRowLabels) || !panelRowLabels.every((l) => Array.isArray(l) && l.every((s) => typeof s === "string"))) {
+      throw new TypeError(`${op}: option panelRowLabels must be an array of string arrays, one per heatmap`);
+    }
+    checkCount(op, "lists of panelRowLabels", panelRowLabels.length, matrices.length, "heatmaps");
+  }
   const color = heatmapColor(matrices, checked);
-  const grids = matrices.map((m) => heatmapGrid(op, m, checked, color));
+  const grids = matrices.map((m, k) => heatmapGrid(op, m, panelRowLabels ? { ...checked, rowLabels: panelRowLabels[k] } : checked, color));
   const panels = grids.map((grid, k) => column([textPart(titles[k], { size: 13, weight: "bold" }), grid], 8));
   const perRow = checked.columns ?? panels.length;
   const rows = Array.from({ length: Math.ceil(panels.length / perRow) }, (_, r) => row(panels.slice(r * perRow, (r + 1) * perRow), 36));

@@ -1,6 +1,6 @@
 // A Figure: the markup a notebook displays, wrapped as one standalone SVG with a title and a white background.
 import { svgElement, svgNamespace } from "./dom.js";
-import { column, textPart, type Part } from "./layout.js";
+import { column, wrappedTextPart, type Part } from "./layout.js";
 
 /** What show() displays: SVG wherever possible, since GitHub, VS Code and Jupyter all render it. */
 export interface Figure {
@@ -9,10 +9,14 @@ export interface Figure {
 }
 
 const padding = 16;
+/** A title wraps to the width of what it is the title of, but never narrower than this. */
+const narrowestTitle = 360;
 
 export function toFigure(content: Part, options: { title?: string } = {}): Figure {
   const { title } = options;
-  const body = column([title === undefined ? undefined : textPart(title, { size: 15, weight: "bold" }), content], 12);
+  // A long title wraps, so that the figure is as wide as its content, not as its title.
+  const titlePart = title === undefined ? undefined : wrappedTextPart(title, Math.max(content.width, narrowestTitle), { size: 15, weight: "bold" });
+  const body = column([titlePart, content], 12);
   const width = body.width + 2 * padding;
   const height = body.height + 2 * padding;
   const svg = svgElement("svg", {

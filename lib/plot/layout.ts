@@ -22,6 +22,18 @@ export function textPart(text: string, options: { size?: number; weight?: "norma
   return { width: textWidth(text, size, weight), height: Math.ceil(size * 1.4), node };
 }
 
+/** Text broken at spaces into lines no wider than maxWidth (a single longer word keeps its own line). */
+export function wrappedTextPart(text: string, maxWidth: number, options: { size?: number; weight?: "normal" | "bold" } = {}): Part {
+  const { size = 13, weight = "normal" } = options;
+  const lines: string[] = [];
+  for (const word of text.split(" ")) {
+    const last = lines.length - 1;
+    if (last >= 0 && textWidth(`${lines[last]} ${word}`, size, weight) <= maxWidth) lines[last] += ` ${word}`;
+    else lines.push(word);
+  }
+  return column(lines.map((line) => textPart(line, { size, weight })), 0);
+}
+
 function placed(part: Part, x: number, y: number): SvgNode {
   const g = svgElement("g", { transform: `translate(${x},${y})` });
   g.appendChild(part.node);

@@ -4,7 +4,8 @@ import type { OptionSpec } from "../options.js";
 import { checkCount, checkPlotOptions, size, toVector } from "./checks.js";
 import { toFigure, type Figure } from "./figure.js";
 import { column, swatches } from "./layout.js";
-import { colorOf, plotPart } from "./render.js";
+import { colorOf, plotPart, yTickCount } from "./render.js";
+import { largest, smallest } from "./values.js";
 
 export interface LineSeries {
   x: readonly number[];
@@ -39,6 +40,22 @@ const lineChartSpec = {
   yScale: scales,
 } as const satisfies OptionSpec;
 
+const superscript = "⁰¹²³⁴⁵⁶⁷⁸⁹";
+
+/**
+ * Tick labels of a log axis over these values. Plain numbers (0.001, 1000) where "~g" writes them all plainly; once
+ * the values reach below 1e-5 or up to 1e6, where "~g" would mix 0.000001 with 1e-7, every power of ten as 10ⁿ.
+ */
+export function logTickFormat(values: readonly number[]): string | ((v: number) => string) {
+  const [lo, hi] = [smallest(values), largest(values)];
+  if ((lo >= 1e-5 && hi < 1e6) || hi / lo < 10) return "~g";
+  return (v: number) => {
+    const k = Math.round(Math.log10(v));
+    if (Math.abs(v / 10 ** k - 1) > 1e-9) return ""; // 2 to 9 times a power: a tick without a label, as Plot draws them
+    return "10" + String(k).replace("-", "⁻").replace(/\d/g, (d) => superscript[Number(d)]);
+  };
+}
+
 function checkSeries(op: string, s: unknown, k: number): LineSeries {
   if (typeof s !== "object" || s === null || Array.isArray(s)) {
     throw new TypeError(`${op}: series ${k} must be an object { x, y, name? }, got ${Array.isArray(s) ? "an array" : typeof s}`);
@@ -68,16 +85,25 @@ export function lineChart(series: LineSeries | readonly LineSeries[], options: L
   });
 
   const color = { type: "ordinal", domain: [...names.keys()], scheme: "observable10" } as const;
+  const [marginTop, marginBottom] = [20, 40];
+  // Numbers on log axes (0.001, 10⁻⁹), not SI prefixes (1m, 1n) that read as units.
+  const logFormat = (values: number[]) => ({ tickFormat: logTickFormat(values) });
   const chart = plotPart({
     width,
     height,
     marginLeft: 52,
-    marginBottom: 40,
-    marginTop: 20,
+    marginBottom,
+    marginTop,
     marginRight: 16,
-    // Plain numbers on log axes (0.001, 1e-9), not SI prefixes (1m, 1n) that read as units.
-    x: { type: xScale, label: checked.xLabel ?? null, labelAnchor: "center", labelArrow: "none", ...(xScale === "log" ? { tickFormat: "~g" } : {}) },
-    y: { type: yScale, label: checked.yLabel ?? null, grid: true, labelArrow: "none", ...(yScale === "log" ? { tickFormat: "~g" } : {}) },
+    x: { type: xScale, label: checked.xLabel ?? null, labelAnchor: "center", labelArrow: "none", ...(xScale === "log" ? logFormat(points.map((p) => p.x)) : {}) },
+    // A linear y axis ends on a tick, so that no line runs along the top edge above the highest label.
+    y: {
+      type: yScale,
+      label: checked.yLabel ?? null,
+      grid: true,
+      labelArrow: "none",
+      ...(yScale === "log" ? logFormat(points.map((p) => p.y)) : { nice: yTickCount(height, marginTop, marginBottom) }),
+    },
     color,
     marks: [
       Plot.line(points, { x: "x", y: "y", z: "k", stroke: "k", strokeWidth: 2 }),

@@ -23,6 +23,14 @@ export function plotPart(options: Plot.PlotOptions): Part {
   return fromPlotSvg(Plot.plot({ ...options, document: plotDocument() }) as unknown as SvgNode, "plotPart");
 }
 
+/**
+ * The number of y ticks Plot's axis draws (one per 35 px), to pass as `nice`: Plot's `nice: true` rounds the domain
+ * for 10 ticks, and the axis, drawing fewer, can then leave the largest value above its last tick.
+ */
+export function yTickCount(height: number, marginTop: number, marginBottom: number): number {
+  return (height - marginTop - marginBottom) / 35;
+}
+
 /** Plot's continuous color legend (a ramp, painted through PngCanvas) for the given color scale. */
 export function colorLegendPart(
   color: Plot.ScaleOptions,

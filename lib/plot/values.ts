@@ -1,11 +1,16 @@
 // How the plots write numbers and name positions.
 import { fixed } from "../format.js";
 
-/** value.toFixed(decimals) with a true minus sign like Plot's axes, no "-0.00" for tiny negatives, ∞ for masked scores. */
+/**
+ * value.toFixed(decimals) with a true minus sign and thousands separators like Plot's axes (524,288 beside an axis
+ * marked 500,000), no "-0.00" for tiny negatives, ∞ for masked scores.
+ */
 export function formatValue(value: number, decimals: number): string {
   if (value === Infinity) return "∞";
   if (value === -Infinity) return "−∞";
-  return fixed(value, decimals).replace("-", "−");
+  const [whole, fraction] = fixed(value, decimals).split(".");
+  const grouped = whole.replace(/\B(?=(\d{3})+$)/g, ",");
+  return (fraction === undefined ? grouped : `${grouped}.${fraction}`).replace("-", "−");
 }
 
 /** "0", "1", ...: the labels of positions nobody named. */
