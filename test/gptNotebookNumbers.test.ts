@@ -19,19 +19,13 @@ import {
   parameterMatrix,
   maxAbsDifference,
   readDataText,
+  sameAsInputWeights,
+  selfAttention,
 } from "../lib/index.js";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { notebookOutputs } from "./notebookOutputs.js";
-import { repoRoot } from "./runNotebooks.js";
+import { notebookOutputs, notebookProse } from "./notebookOutputs.js";
 
 const printed = (name: string) => notebookOutputs(name).join("\n");
-/** The notebook's prose: its markdown cells, joined. */
-const prose = (name: string): string =>
-  (JSON.parse(readFileSync(join(repoRoot, "notebooks", name), "utf8")) as { cells: { cell_type: string; source: string | string[] }[] }).cells
-    .filter((cell) => cell.cell_type === "markdown")
-    .map((cell) => (Array.isArray(cell.source) ? cell.source.join("") : cell.source))
-    .join("\n");
+const prose = notebookProse;
 const f4 = (v: number) => (Math.abs(v) < 5e-5 ? 0 : v).toFixed(4);
 const text = readDataText("tinyshakespeare.txt");
 const tokenizer = CharTokenizer.fromText(text);
@@ -61,6 +55,25 @@ describe("notebooks 9 to 11 print the lib's numbers", () => {
     const post = GPT.create(gptConfig({ vocabSize: 6, blockSize: 6, nLayer: 1, nHead: 1, nEmbd: 3, norm: "post" }), { seed: 1337, dtype: "float64" });
     const row = blockSteps(post, 0, diagram.x).output.row(0);
     expect(Math.abs(row.reduce((a, b) => a + b, 0))).toBeLessThan(1e-12); // post-norm rows have mean 0
+    // The Try it cell: grow multiplies W_Q and W_K; pre-norm moves the input by about 0.03, post-norm by about 2.9,
+    // and post-norm's heads stay even at any grow (they read the tiny embeddings, not LN1's rows of size 1).
+    const tryBlock = (norm: "pre" | "post", grow: number) => {
+      const m = GPT.create(gptConfig({ vocabSize: 6, blockSize: 6, nEmbd: 64, nHead: 4, norm: norm }), { seed: 7 });
+      const qkv = m.parameter("transformer.h.0.attn.c_attn.weight").data;
+      for (let k = 0; k < 2 * 64 * 64; k++) qkv[k] *= grow;
+      return blockSteps(m, 0, forwardSteps(m, [0, 1, 2, 3, 4, 5]).embedding);
+    };
+    const pre = tryBlock("pre", 5);
+    expect(out).toContain(`largest change from the block's input: ${f4(maxAbsDifference(pre.output, pre.input).value)}`);
+    expect(f4(maxAbsDifference(pre.output, pre.input).value)).toMatch(/^0\.03/);
+    const postTry = tryBlock("post", 10);
+    expect(maxAbsDifference(postTry.output, postTry.input).value.toFixed(1)).toBe("2.9");
+    const fresh = tryBlock("pre", 1);
+    for (const block of [postTry, fresh]) {
+      block.weights[0].toArray().forEach((w, i) => w.slice(0, i + 1).forEach((v) => expect(Math.abs(v - 1 / (i + 1))).toBeLessThan(0.02)));
+    }
+    expect(Math.max(...pre.weights[0].data)).toBeGreaterThan(0.4); // grow 5 sharpens a pre-norm head
+    expect(prose("09-transformer-block.ipynb")).toContain("jumps from about 0.03 to about 2.9");
   });
 
   it("10: 65 characters, 804,096 parameters, the loss at initialisation near ln 65, the frequencies' entropy", () => {
@@ -86,6 +99,15 @@ describe("notebooks 9 to 11 print the lib's numbers", () => {
     const largest = Number(/largest probability in the picture: (\S+)/.exec(out)?.[1]);
     expect(largest).toBeLessThan(0.05); // "none above 0.05"
     expect(prose("10-gpt-forward.ipynb")).toContain("none above 0.05");
+    // Order: without a mask a swap of Your and step only swaps the outputs (notebook 5); with the causal mask and no
+    // positions it changes them, so the mask alone already sees some order, though not distance.
+    const order = [5, 1, 2, 3, 4, 0];
+    const swapped = Matrix.from(order.map((i) => diagram.x.row(i)));
+    const unswap = (m: Matrix) => Matrix.from(diagram.tokens.map((_, i) => m.row(order.indexOf(i))));
+    const plain = (x: Matrix, causal: boolean) => selfAttention(x, sameAsInputWeights(3), { causal: causal }).output;
+    expect(maxAbsDifference(unswap(plain(swapped, false)), plain(diagram.x, false)).value).toBeLessThan(1e-12);
+    expect(maxAbsDifference(unswap(plain(swapped, true)), plain(diagram.x, true)).value).toBeGreaterThan(0.4);
+    expect(prose("10-gpt-forward.ipynb")).toContain("Attention without a mask treats a shuffled");
   });
 
   it("11: the gradients by hand, the whole model's check, one AdamW step lowers the loss", () => {
@@ -114,5 +136,16 @@ describe("notebooks 9 to 11 print the lib's numbers", () => {
     const step = /below it: every batch from step (\d+) on/.exec(out)?.[1];
     expect(prose("11-backpropagation.ipynb")).toContain(`From step ${step} on, every batch's loss is below`);
     expect(prose("11-backpropagation.ipynb")).toContain(`Raising x[0] raises the first output by ${dx[0].toFixed(2)} per unit`);
+    // The parts of each input's gradient: directly, through the mean, through the deviation r.
+    const xs = diagram.x.row(0);
+    const mu = xs.reduce((a, b) => a + b, 0) / 3;
+    const r = 1 / Math.sqrt(xs.reduce((s, v) => s + (v - mu) ** 2, 0) / 3 + 1e-5);
+    const viaDeviation = xs.map((v) => (-(xs[0] - mu) * (v - mu) * r ** 3) / 3);
+    expect(viaDeviation.map((v) => v.toFixed(2))).toEqual(["-0.04", "-0.24", "0.28"]);
+    expect((-r / 3).toFixed(2)).toBe("-1.09");
+    expect(dx[2].toFixed(2)).toBe("-0.81");
+    for (const c of [0, 1, 2]) expect(out).toContain(`${viaDeviation[c].toFixed(4).padStart(21)}   ${dx[c].toFixed(4).padStart(7)}`);
+    expect(prose("11-backpropagation.ipynb")).toContain("through the deviation (-0.24)");
+    expect(prose("11-backpropagation.ipynb")).toContain("but the deviation gives some back (+0.28)");
   });
 });

@@ -18,7 +18,7 @@ import {
   sameAsInputWeights,
   softmaxRows,
 } from "../lib/index.js";
-import { notebookOutputs } from "./notebookOutputs.js";
+import { notebookOutputs, notebookProse } from "./notebookOutputs.js";
 
 const printed = (name: string) => notebookOutputs(name).join("\n");
 const tokens = diagram.tokens;
@@ -74,7 +74,7 @@ describe("notebook outputs", () => {
     expect(text).toContain("starts    [0.4431, 0.6496, 0.5671]    [4.9244, 7.3395, 5.5212]");
   });
 
-  it("6 prints the three checks with the lib's numbers", () => {
+  it("6 prints the four checks with the lib's numbers", () => {
     const text = printed("06-checking-the-document.ipynb");
     const report = checkDiagram();
     expect(text).toContain("cells that match: 0 of 36");
@@ -143,6 +143,11 @@ describe("notebook outputs", () => {
     expect(largestSoftmaxDerivative(row, 0)).toBeCloseTo((1 / 6) * (5 / 6), 12);
     expect(largestSoftmaxDerivative(row, 300).toFixed(4)).toBe("0.0028");
     expect(largestSoftmaxDerivative(row, 1000)).toBeLessThan(4e-9);
+    // The Try it cell: T must be above 0, and T = 0.01 leaves each row almost only its largest score.
+    expect(() => scale(steps.scores, 1 / 0)).toThrow();
+    const cold = softmaxRows(scale(steps.scores, 1 / 0.01)).row(0).map((w) => w.toFixed(3));
+    expect(cold).toEqual(["0.986", "0.011", "0.003", "0.000", "0.000", "0.000"]);
+    expect(notebookProse("04-softmax.ipynb")).toContain("(the row of *Your* becomes 0.986, 0.011, 0.003, 0, 0, 0)");
   });
 
   it("5 prints swapped outputs that are the original ones, and a previous-token head", () => {
@@ -167,6 +172,10 @@ describe("notebook outputs", () => {
     expect(text).toContain("negative beyond rounding (0.0003): -0.0785, -0.0940");
     expect(text).toContain("[with][dim 1] = 6.298 is above the largest possible 0.87 by 5.4280: it cannot be a mix of V");
     expect(text).not.toContain("4x4 minor");
+    // The picture's titles: without biases (Q = K = X) the 4th to 6th singular values must be 0, as computed.
+    const report = checkDiagram();
+    expect(report.scores.singularValues[3]).toBeGreaterThan(100 * report.scores.roundingBound);
+    expect(text).toMatch(/singular values, computed scores: [\d.]+, [\d.]+, [\d.]+, 0\.0000, 0\.0000, 0\.0000/);
   });
 
   it("7 prints what the mask prevents, what dropout keeps, and the average of many draws", () => {
@@ -192,6 +201,10 @@ describe("notebook outputs", () => {
     const gap = maxAbsDifference(average, causal.weights).value;
     expect(gap).toBeLessThan(0.05);
     expect(text).toContain(`largest difference between the average of 1000 draws and the weights without dropout: ${gap.toFixed(4)}`);
+    // The Try it cell's range: below 1; 0.9 scales the kept weights by 10.
+    expect(() => dropout(causal.weights, { rate: 1 })).toThrow();
+    expect((1 / (1 - 0.9)).toFixed(4)).toBe("10.0000");
+    expect(notebookProse("07-causal-attention-and-dropout.ipynb")).toContain("The rate must be below 1");
   });
 
   it("8 prints heads that differ, b_O, the cost of heads and PyTorch's view/transpose", () => {

@@ -389,6 +389,14 @@ describe("pictures that say what the prose says", () => {
     expect(lines.join(" ")).toBe(title);
   });
 
+  it("wraps the long title of one chart among several to that chart's width", () => {
+    const titles = ["Printed scores: the 4th to 6th should be 0 (the 5th and 6th with biases)", "Computed scores"];
+    const markup = compareBars([[1, 2, 3], [1, 2, 3]], { titles: titles }).markup;
+    const width = Number(/<svg[^>]* width="(\d+)"/.exec(markup)![1]);
+    expect(width).toBeLessThan(2 * 250 + 36 + 2 * 16); // two 160-250 px panels, not one as wide as the long title
+    expect(texts(markup)).toContain("Computed scores");
+  });
+
   it("heatmaps take one list of row labels per grid", () => {
     const a = Matrix.from([[1, 2], [3, 4]]);
     const written = texts(compareHeatmaps(a, a, { panelRowLabels: [["F", "i"], ["0", "1"]], titles: ["tokens", "positions"] }).markup);

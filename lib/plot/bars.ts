@@ -4,7 +4,7 @@ import type { Matrix } from "../matrix.js";
 import type { OptionSpec } from "../options.js";
 import { checkCount, checkPlotOptions, commonSpecs, size, toVector } from "./checks.js";
 import { toFigure, type Figure } from "./figure.js";
-import { column, fontSize, row, textPart, textWidth, type Part } from "./layout.js";
+import { column, fontSize, panelTitle, row, textWidth, type Part } from "./layout.js";
 import { plotPart, yTickCount } from "./render.js";
 import { formatValue, indexLabels, largest, smallest } from "./values.js";
 
@@ -87,6 +87,9 @@ export function compareBars(series: readonly (readonly number[] | Matrix)[], opt
   const domain = checked.domain ?? barsDomain(vectors);
   // Round the shared domain once, so that every chart draws the same ticks.
   const nice = checked.domain === undefined;
-  const panels = vectors.map((v, k) => column([textPart(titles[k], { size: 13, weight: "bold" }), barsPart(op, v, checked, domain, nice)], 8));
+  const panels = vectors.map((v, k) => {
+    const chart = barsPart(op, v, checked, domain, nice);
+    return column([panelTitle(titles[k], chart.width), chart], 8);
+  });
   return toFigure(row(panels, 36), { title: checked.title });
 }

@@ -6,7 +6,7 @@ import { checkCount, checkPlotOptions, checkPlottable } from "./checks.js";
 import { toFigure, type Figure } from "./figure.js";
 import { gridLegend, heatmapColor, heatmapGrid } from "./grid.js";
 import { heatmap, heatmapSpec, type HeatmapOptions } from "./heatmap.js";
-import { column, row, textPart } from "./layout.js";
+import { column, panelTitle, row } from "./layout.js";
 
 export interface CompareOptions extends Omit<HeatmapOptions, "width"> {
   /** One title per heatmap (compareHeatmaps: default ["printed", "computed"]). */
@@ -44,7 +44,7 @@ function heatmapsFigure(op: string, matrices: readonly Matrix[], options: Compar
   }
   const color = heatmapColor(matrices, checked);
   const grids = matrices.map((m, k) => heatmapGrid(op, m, panelRowLabels ? { ...checked, rowLabels: panelRowLabels[k] } : checked, color));
-  const panels = grids.map((grid, k) => column([textPart(titles[k], { size: 13, weight: "bold" }), grid], 8));
+  const panels = grids.map((grid, k) => column([panelTitle(titles[k], grid.width), grid], 8));
   const perRow = checked.columns ?? panels.length;
   const rows = Array.from({ length: Math.ceil(panels.length / perRow) }, (_, r) => row(panels.slice(r * perRow, (r + 1) * perRow), 36));
   return toFigure(column([column(rows, 20), gridLegend(grids[0], color, checked.legend)], 12), { title: checked.title });

@@ -34,6 +34,11 @@ export function wrappedTextPart(text: string, maxWidth: number, options: { size?
   return column(lines.map((line) => textPart(line, { size, weight })), 0);
 }
 
+/** The title of one chart among several: wrapped to the chart's width (at least 160 px), so charts stay close together. */
+export function panelTitle(title: string, width: number): Part {
+  return wrappedTextPart(title, Math.max(width, 160), { size: 13, weight: "bold" });
+}
+
 function placed(part: Part, x: number, y: number): SvgNode {
   const g = svgElement("g", { transform: `translate(${x},${y})` });
   g.appendChild(part.node);
