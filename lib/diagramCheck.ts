@@ -86,8 +86,8 @@ export function checkPrintedOutput(printedOutput: Matrix, v: Matrix): OutputChec
   if (printedOutput.cols !== v.cols) {
     throw new RangeError(`checkPrintedOutput: output is ${shapeText(printedOutput)} but V is ${shapeText(v)}: column counts differ`);
   }
-  const columnMin = Array.from({ length: v.cols }, (_, j) => Math.min(...v.column(j)));
-  const columnMax = Array.from({ length: v.cols }, (_, j) => Math.max(...v.column(j)));
+  const columnMin = Array.from({ length: v.cols }, (_, j) => v.column(j).reduce((a, b) => Math.min(a, b)));
+  const columnMax = Array.from({ length: v.cols }, (_, j) => v.column(j).reduce((a, b) => Math.max(a, b)));
   const outside: OutsideRange[] = [];
   for (let i = 0; i < printedOutput.rows; i++) {
     for (let j = 0; j < printedOutput.cols; j++) {
