@@ -95,7 +95,9 @@ const PROJECTION_WEIGHTS = {
 
 /** W_Q, W_K, W_V (and W_O, b_O where spec has them) as an object with no unknown names, each a Matrix, each finite. */
 export function checkWeightsObject(op: string, weights: ProjectionWeights, spec: OptionSpec = PROJECTION_WEIGHTS): void {
-  requireOptions(op, weights, spec, "sameAsInputWeights(3) or randomProjections(3, 2)", { what: "weight" });
+  const projection = `${op} has no output projection: use multiHeadAttention(x, weights, { heads: 1 }) for W_O and b_O`;
+  const wording = { what: "weight", hints: { wo: projection, bo: projection } };
+  requireOptions(op, weights, spec, "sameAsInputWeights(3) or randomProjections(3, 2)", wording);
   for (const name of ["wq", "wk", "wv"] as const) {
     if (weights[name] === undefined) throw new TypeError(`${op}: ${name} is missing; pass { wq, wk, wv } as matrices`);
     checkMatrix(op, name, weights[name]);
@@ -150,6 +152,9 @@ export function scaleFactor(op: string, scale: boolean | number | undefined, key
 function attentionMask(op: string, options: AttentionOptions, rows: number, cols: number): Matrix | undefined {
   const causal = options.causal ? causalMaskOf(op, rows, cols) : undefined;
   if (options.mask === undefined) return causal;
+  if (options.mask.rows !== rows || options.mask.cols !== cols) {
+    throw new RangeError(`${op}: mask is ${shapeText(options.mask)} but the scores are ${rows}x${cols}: it needs one entry per score`);
+  }
   if (causal === undefined) return options.mask;
   return zip(`${op}: causal mask and mask`, causal, options.mask, (a, b) => Math.max(a, b));
 }
@@ -239,7 +244,7 @@ export function fusedProjection(
       `${op}: wqkv is ${shapeText(wqkv)} but the widths ${widths.q} + ${widths.k} + ${widths.v} sum to ${widths.q + widths.k + widths.v}`,
     );
   }
-  checkMatmulInputs(op, x, wqkv);
+  checkMatmulInputs(op, x, wqkv, ["X", "wqkv"]);
   const qkv = multiply(op, x, wqkv);
   return {
     qkv,

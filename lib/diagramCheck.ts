@@ -1,5 +1,5 @@
 // Checks a printed attention diagram against what its own formula allows: how to tell that numbers cannot be right.
-import { Matrix, shapeText } from "./matrix.js";
+import { Matrix, checkMatrix, shapeText } from "./matrix.js";
 import { maxAbsDifference, rowSums, transpose } from "./ops.js";
 import { softmaxRows } from "./softmax.js";
 import { largestMinor, singularValues } from "./linalg.js";
@@ -30,6 +30,7 @@ export interface ScoresCheck {
 
 /** Printed scores against computed Q K^T, whose inner dimension (the width of Q and K) bounds its rank. */
 export function checkPrintedScores(printed: Matrix, computed: Matrix, innerDimension: number, decimals = 4): ScoresCheck {
+  [printed, computed].forEach((m, i) => checkMatrix("checkPrintedScores", ["printed", "computed"][i], m));
   const halfUlp = 0.5 * 10 ** -decimals;
   const sigma = singularValues(printed);
   const roundingBound = Math.sqrt(printed.rows * printed.cols) * halfUlp;
@@ -57,6 +58,7 @@ export interface WeightsCheck {
 }
 
 export function checkPrintedWeights(printedWeights: Matrix, printedScores: Matrix, computedScores: Matrix): WeightsCheck {
+  [printedWeights, printedScores, computedScores].forEach((m, i) => checkMatrix("checkPrintedWeights", ["printedWeights", "printedScores", "computedScores"][i], m, { masked: i > 0 }));
   return {
     rowSums: Array.from(rowSums(printedWeights).data),
     fromPrintedScores: maxAbsDifference(printedWeights, softmaxRows(printedScores)),
@@ -83,6 +85,7 @@ export interface OutputCheck {
 
 /** An output row is sum_j w_j V_j with w_j >= 0 and sum 1, so each value stays within its column of V. */
 export function checkPrintedOutput(printedOutput: Matrix, v: Matrix): OutputCheck {
+  [printedOutput, v].forEach((m, i) => checkMatrix("checkPrintedOutput", ["printedOutput", "V"][i], m));
   if (printedOutput.cols !== v.cols) {
     throw new RangeError(`checkPrintedOutput: output is ${shapeText(printedOutput)} but V is ${shapeText(v)}: column counts differ`);
   }

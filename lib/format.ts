@@ -5,6 +5,7 @@ import { checkOptions, describe } from "./options.js";
 
 /** "6x3": how every error message names a shape. */
 export function shapeText(m: { rows: number; cols: number }): string {
+  if (typeof m !== "object" || m === null) throw new TypeError(`shapeText: expected a Matrix, got ${describe(m)}`);
   return `${m.rows}x${m.cols}`;
 }
 

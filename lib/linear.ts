@@ -68,7 +68,7 @@ export function affineOf(op: string, x: Matrix, w: Matrix, bias: Matrix | null):
 
 /** X W + b in the lib's convention (W is d_in x d_out): b, a 1 x d_out row, is added to every row. */
 export function affine(x: Matrix, w: Matrix, bias: Matrix | null = null): Matrix {
-  checkMatmulInputs("affine", x, w);
+  checkMatmulInputs("affine", x, w, ["X", "W"]);
   checkBias("affine", "bias", bias, w.cols);
   return affineOf("affine", x, w, bias ?? null);
 }

@@ -6,9 +6,9 @@ import { gemmPacked } from "./kernels/packed.js";
 import { wasmKernels, wasmMatmul } from "./kernels/wasm.js";
 
 /** Matrices, shapes that fit and finite values: a NaN or Infinity in a product would spread silently. */
-export function checkMatmulInputs(op: string, a: Matrix, b: Matrix): void {
-  checkMatrix(op, "A", a);
-  checkMatrix(op, "B", b);
+export function checkMatmulInputs(op: string, a: Matrix, b: Matrix, names: readonly [string, string] = ["A", "B"]): void {
+  checkMatrix(op, names[0], a);
+  checkMatrix(op, names[1], b);
   if (a.cols !== b.rows) {
     throw new RangeError(
       `${op}: ${shapeText(a)} times ${shapeText(b)}: inner dimensions ${a.cols} and ${b.rows} differ`,

@@ -15,7 +15,7 @@ const BYTES_PER_VALUE: Record<DType, number> = { float64: 8, float32: 4 };
  * The most memory one matrix may take. A typo such as 100000 x 100000 (80 GB) then fails at once with its size,
  * instead of an engine error or a machine that runs out of memory after seconds.
  */
-export const MAX_MATRIX_BYTES = 2 ** 31;
+export const MAX_MATRIX_BYTES = 2e9;
 
 /** 80000000000 as "80 GB": how allocation errors name a size. */
 export function bytesText(bytes: number): string {
@@ -26,10 +26,8 @@ export function bytesText(bytes: number): string {
 
 /** Throws unless rows and cols are positive whole numbers. */
 export function checkDimensions(op: string, rows: number, cols: number): void {
-  const whole = (n: unknown) => typeof n === "number" && Number.isSafeInteger(n);
-  if (!whole(rows) || !whole(cols)) {
-    const show = (n: unknown) => (typeof n === "number" ? String(n) : describe(n));
-    throw new RangeError(`${op}: rows and columns must be whole numbers, got ${show(rows)}x${show(cols)}`);
+  for (const [name, n] of [["rows", rows], ["columns", cols]] as const) {
+    if (typeof n !== "number" || !Number.isSafeInteger(n)) throw new RangeError(`${op}: ${name} must be a whole number, got ${valueText(n)}`);
   }
   if (rows < 1 || cols < 1) throw new RangeError(`${op}: a matrix needs at least 1 row and 1 column, got ${rows}x${cols}`);
 }
@@ -103,7 +101,11 @@ export class Matrix {
       data = allocate("Matrix", rows, cols);
     } else if (!trusted) {
       if (!(data instanceof Float64Array || data instanceof Float32Array)) {
-        const hint = Array.isArray(data) || ArrayBuffer.isView(data) ? "; use Matrix.from(rows) for numbers in arrays" : "";
+        const hint = Array.isArray(data)
+          ? "; use Matrix.from(rows) for rows of numbers"
+          : ArrayBuffer.isView(data)
+            ? " (an integer array would drop fractions); convert it with Float64Array.from(data)"
+            : "";
         throw new TypeError(`Matrix: data must be a Float64Array or Float32Array, got ${describe(data)}${hint}`);
       }
       if (data.length !== rows * cols) throw new RangeError(`Matrix: ${rows}x${cols} needs ${rows * cols} values, got ${data.length}`);
@@ -267,6 +269,9 @@ export const MATRIX_OR_NULL_KIND: CustomKind = { test: (value) => value === null
 
 /** The dtype of a result computed from several matrices: float32 only if all are, since widening to float64 is exact. */
 export function resultDtype(...inputs: readonly Matrix[]): DType {
+  inputs.forEach((m, i) => {
+    if (!(m instanceof Matrix)) throw new TypeError(`resultDtype: expected a Matrix for input ${i}, got ${describe(m)}`);
+  });
   return inputs.every((m) => m.dtype === "float32") ? "float32" : "float64";
 }
 

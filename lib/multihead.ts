@@ -88,6 +88,7 @@ export function multiHeadAttention(x: Matrix, weights: MultiHeadWeights, options
 
 /** multiHeadAttention for op (e.g. multiHeadAttentionBatch): the same steps, errors named after op. */
 export function multiHeadAttentionOf(op: string, x: Matrix, weights: MultiHeadWeights, options: MultiHeadOptions): MultiHeadSteps {
+  checkMatrix(op, "X", x);
   requireOptions(op, options, MULTI_HEAD_OPTIONS, "{ heads: 2 }");
   const { heads: count, scale = true, ...rest } = checkAttentionOptions(op, options, MULTI_HEAD_OPTIONS);
   const headDim = checkHeads(op, x, weights, count);

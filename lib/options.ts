@@ -41,7 +41,7 @@ export function describe(value: unknown): string {
   if (typeof value === "number" || typeof value === "boolean") return `${typeof value} ${String(value)}`;
   if (typeof value === "object") {
     const name = (value as { constructor?: { name?: string } }).constructor?.name;
-    return name && name !== "Object" ? `a ${name}` : "an object";
+    return name && name !== "Object" ? `${/^[AEIOU]/.test(name) ? "an" : "a"} ${name}` : "an object";
   }
   return typeof value;
 }

@@ -23,7 +23,8 @@ const FLOAT32_MAX = 3.4028234663852886e38;
 /** from, to and to - from as PyTorch's float32 uniform_ uses them: an error for bounds float32 cannot hold. */
 function float32Bounds(op: string, from: number, to: number): { lo: number; span: number } {
   if (typeof from !== "number" || typeof to !== "number" || !Number.isFinite(from) || !Number.isFinite(to) || from > to) {
-    throw new RangeError(`${op}: bounds [${String(from)}, ${String(to)}) must be finite with from <= to`);
+    const show = (n: unknown) => (typeof n === "number" ? String(n) : describe(n));
+    throw new RangeError(`${op}: bounds [${show(from)}, ${show(to)}) must be finite with from <= to`);
   }
   const f = Math.fround;
   const [lo, hi] = [f(from), f(to)];
