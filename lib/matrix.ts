@@ -263,9 +263,10 @@ export function convert(op: string, m: Matrix, dtype: DType): Matrix {
 }
 
 /** Matrix kind for checkOptions: `mask: Matrix`. */
-export const MATRIX_KIND: CustomKind = { test: (value) => value instanceof Matrix, text: "a Matrix" };
+const fromArray = (value: unknown) => (Array.isArray(value) ? "use Matrix.from(...)" : undefined);
+export const MATRIX_KIND: CustomKind = { test: (value) => value instanceof Matrix, text: "a Matrix", hint: fromArray };
 /** For biases: a Matrix, or null for none. */
-export const MATRIX_OR_NULL_KIND: CustomKind = { test: (value) => value === null || value instanceof Matrix, text: "a Matrix or null" };
+export const MATRIX_OR_NULL_KIND: CustomKind = { test: (value) => value === null || value instanceof Matrix, text: "a Matrix or null", hint: fromArray };
 
 /** The dtype of a result computed from several matrices: float32 only if all are, since widening to float64 is exact. */
 export function resultDtype(...inputs: readonly Matrix[]): DType {

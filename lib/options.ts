@@ -5,6 +5,8 @@
 export interface CustomKind {
   readonly test: (value: unknown) => boolean;
   readonly text: string;
+  /** What to do instead, for a value that fails the test, e.g. "use Matrix.from(...)" for an array. */
+  readonly hint?: (value: unknown) => string | undefined;
 }
 
 /** What one option may hold. A list of strings means one of those strings; anyOf means any of those kinds. */
@@ -137,7 +139,10 @@ export function checkOptions<T extends object>(fn: string, options: T | null | u
     if (value === undefined) continue;
     const ranged = typeof entry === "object" && "kind" in entry;
     const { kind, min, max } = ranged ? entry : { kind: entry as OptionKind, min: undefined, max: undefined };
-    if (!matches(kind, value)) throw new TypeError(`${fn}: ${what} ${name} must be ${kindText(kind)}, got ${describe(value)}`);
+    if (!matches(kind, value)) {
+      const hint = isCustom(kind) ? kind.hint?.(value) : undefined;
+      throw new TypeError(`${fn}: ${what} ${name} must be ${kindText(kind)}, got ${describe(value)}${hint === undefined ? "" : `: ${hint}`}`);
+    }
     if (typeof value === "number" && ((min !== undefined && value < min) || (max !== undefined && value > max))) {
       const range = min !== undefined && max !== undefined ? `in [${min}, ${max}]` : min !== undefined ? `>= ${min}` : `<= ${max}`;
       throw new RangeError(`${fn}: ${what} ${name} must be ${range}, got ${value}`);
