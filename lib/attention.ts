@@ -84,7 +84,7 @@ export function sameAsInputWeights(dIn: number): ProjectionWeights {
   return { wq: identityMatrix(op, dIn), wk: identityMatrix(op, dIn), wv: identityMatrix(op, dIn) };
 }
 
-const PROJECTION_WEIGHTS = {
+export const PROJECTION_WEIGHTS = {
   wq: MATRIX_KIND,
   wk: MATRIX_KIND,
   wv: MATRIX_KIND,

@@ -3,6 +3,7 @@ import { MATRIX_KIND, MATRIX_OR_NULL_KIND, checkMatrix, shapeText, type Matrix }
 import { columnsOf, joinColumns, transposeOf } from "./ops.js";
 import {
   ATTENTION_OPTIONS,
+  PROJECTION_WEIGHTS,
   attend,
   checkAttentionOptions,
   checkProjectionWeights,
@@ -43,12 +44,7 @@ export interface MultiHeadSteps {
 }
 
 const MULTI_HEAD_WEIGHTS = {
-  wq: MATRIX_KIND,
-  wk: MATRIX_KIND,
-  wv: MATRIX_KIND,
-  bq: MATRIX_OR_NULL_KIND,
-  bk: MATRIX_OR_NULL_KIND,
-  bv: MATRIX_OR_NULL_KIND,
+  ...PROJECTION_WEIGHTS,
   wo: MATRIX_KIND,
   bo: MATRIX_OR_NULL_KIND,
 } as const;

@@ -145,8 +145,8 @@ describe("values a matrix cannot hold are refused where they enter", () => {
     ["Matrix.generate past float32", () => Matrix.generate(1, 1, () => 1e39, { dtype: "float32" }), "Matrix.generate: f(0, 0) is 1e+39, which overflows float32"],
     ["set NaN", () => Matrix.zeros(2, 2).set(0, 1, NaN), "Matrix.set: value for [0][1] is NaN; every value must be a finite number"],
     ["set a string", () => Matrix.zeros(2, 2).set(0, 0, "1" as never), 'Matrix.set: value for [0][0] is "1"; every value must be a finite number'],
-    ["Matrix.from with a hole in a row", () => Matrix.from([[1, , 3]]), "Matrix.from: value at [0][1] is missing (a hole in the array)"],
-    ["Matrix.from with a missing row", () => Matrix.from([[1], , [3]]), "Matrix.from: row 1 is missing (a hole in the array)"],
+    ["Matrix.from with a hole in a row", () => Matrix.from([[1, , 3]] as never), "Matrix.from: value at [0][1] is missing (a hole in the array)"],
+    ["Matrix.from with a missing row", () => Matrix.from([[1], , [3]] as never), "Matrix.from: row 1 is missing (a hole in the array)"],
     ["map returning NaN", () => map(x, () => NaN), "map: f(0, 0) is NaN; every value must be a finite number (or -Infinity to mask)"],
   ]);
 
