@@ -87,7 +87,7 @@ function matches(kind: OptionKind, value: unknown): boolean {
     case "numbers":
       return Array.isArray(value) && value.every((v) => typeof v === "number" && Number.isFinite(v));
     case "object":
-      return typeof value === "object" && value !== null && !Array.isArray(value);
+      return typeof value === "object" && value !== null;
     default:
       return typeof value === kind;
   }

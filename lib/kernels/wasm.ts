@@ -18,6 +18,10 @@ interface WasmApi {
 interface KernelExports {
   memory: WasmMemory;
   matmul(a: number, b: number, c: number, m: number, k: number, n: number, transposeB: number, packedA: number, packedB: number, tile: number): void;
+  gemm(
+    a: number, b: number, c: number, m: number, k: number, n: number, transposeA: number, transposeB: number, accumulate: number,
+    packedA: number, packedB: number, tile: number,
+  ): void;
   attention(
     q: number, k: number, v: number, out: number, t: number, s: number, d: number, dv: number, scale: number, causal: number,
     packedQ: number, packedK: number, packedV: number, scores: number, packedP: number, tile: number,
@@ -113,6 +117,24 @@ export function wasmMatmul(a: Float32Array, b: Float32Array, m: number, k: numbe
   copyIn(wasm, pb, b);
   wasm.matmul(pa, pb, pc, m, k, n, options.transposeB ? 1 : 0, packedA, packedB, tile);
   return copyOut(wasm, pc, m * n);
+}
+
+/**
+ * C (m x n) = op(A) op(B), or += when accumulate, in float32 (see asm/kernels.ts gemm): transposeA reads A stored
+ * k x m as its transpose, transposeB reads B stored n x k. Shapes are the caller's to check.
+ */
+export function wasmGemm(
+  c: Float32Array, a: Float32Array, b: Float32Array, m: number, k: number, n: number,
+  transposeA: boolean, transposeB: boolean, accumulate: boolean,
+): void {
+  const wasm = loaded();
+  const depth = Math.min(k, KC);
+  const [pa, pb, pc, packedA, packedB, tile] = reserve(wasm, "gemm", [m * k, k * n, m * n, roundUp(Math.min(m, MC), MR) * depth, roundUp(n, NR) * depth, MR * NR]);
+  copyIn(wasm, pa, a.length === m * k ? a : a.subarray(0, m * k));
+  copyIn(wasm, pb, b.length === k * n ? b : b.subarray(0, k * n));
+  if (accumulate) copyIn(wasm, pc, c.length === m * n ? c : c.subarray(0, m * n));
+  wasm.gemm(pa, pb, pc, m, k, n, transposeA ? 1 : 0, transposeB ? 1 : 0, accumulate ? 1 : 0, packedA, packedB, tile);
+  c.set(new Float32Array(wasm.memory.buffer, pc, m * n));
 }
 
 /** softmax(scale * Q K^T, causal or not) V in float32: Q is t x d, K is s x d, V is s x dv. Shapes are the caller's to check. */
