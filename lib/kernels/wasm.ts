@@ -165,11 +165,11 @@ export interface WasmArrays {
  * it writes and for scratch, calls run with the exports and the byte offsets of read, update, write and scratch
  * regions in that order, then copies the updated and written regions back into their arrays (all of each array).
  */
-export function wasmRun(arrays: WasmArrays, run: (exports: object, offsets: number[]) => void): void {
+export function wasmRun(op: string, arrays: WasmArrays, run: (exports: object, offsets: number[]) => void): void {
   const wasm = loaded();
   const { read, update = [], write, scratch = [] } = arrays;
   const copied = [...read, ...update], back = [...update, ...write];
-  const offsets = reserve(wasm, [...copied.map((x) => x.length), ...write.map((x) => x.length), ...scratch]);
+  const offsets = reserve(wasm, op, [...copied.map((x) => x.length), ...write.map((x) => x.length), ...scratch]);
   copied.forEach((array, i) => copyIn(wasm, offsets[i], array));
   run(wasm, offsets);
   back.forEach((array, i) => array.set(new Float32Array(wasm.memory.buffer, offsets[read.length + i], array.length)));
