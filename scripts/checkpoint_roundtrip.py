@@ -116,9 +116,10 @@ def get_lr(it, o):
     return o["minLr"] + 0.5 * (1.0 + math.cos(math.pi * ratio)) * (o["learningRate"] - o["minLr"])
 
 
-def pytorch_train(config, o, train_data, val_data):
+def pytorch_train(config, o, train_data, val_data, dtype=torch.float64, log=None):
+    """nanoGPT's training loop on the batches the lib's TextDataset draws; returns the step and validation losses."""
     torch.manual_seed(o["seed"])
-    model = torch_model(config).double()
+    model = torch_model(config).to(dtype)
     params = [p for p in model.parameters()]
     groups = [{"params": [p for p in params if p.dim() >= 2], "weight_decay": o["weightDecay"]},
               {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0}]
@@ -150,6 +151,8 @@ def pytorch_train(config, o, train_data, val_data):
         train_losses.append(loss.item())
         if step % o["evalInterval"] == 0 or step == o["steps"]:
             evaluations.append({"step": step, "valLoss": estimate_loss()})
+            if log:
+                log(f"step {step}: val loss {evaluations[-1]['valLoss']:.4f}")
     return train_losses, evaluations
 
 
