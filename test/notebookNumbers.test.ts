@@ -201,10 +201,11 @@ describe("notebook outputs", () => {
     const gap = maxAbsDifference(average, causal.weights).value;
     expect(gap).toBeLessThan(0.05);
     expect(text).toContain(`largest difference between the average of 1000 draws and the weights without dropout: ${gap.toFixed(4)}`);
-    // The Try it cell's range: below 1; 0.9 scales the kept weights by 10.
-    expect(() => dropout(causal.weights, { rate: 1 })).toThrow();
+    // The Try it cell's range: 0 to 1; rate 1 drops every weight, as PyTorch's p = 1; 0.9 scales the kept ones by 10.
+    expect(Array.from(dropout(causal.weights, { rate: 1 }).data).every((w) => w === 0)).toBe(true);
+    expect(() => dropout(causal.weights, { rate: 1.1 })).toThrow();
     expect((1 / (1 - 0.9)).toFixed(4)).toBe("10.0000");
-    expect(notebookProse("07-causal-attention-and-dropout.ipynb")).toContain("The rate must be below 1");
+    expect(notebookProse("07-causal-attention-and-dropout.ipynb")).toContain("rate 1 drops every weight, as PyTorch's `p = 1`");
   });
 
   it("8 prints heads that differ, b_O, the cost of heads and PyTorch's view/transpose", () => {
