@@ -404,6 +404,13 @@ describe("pictures that say what the prose says", () => {
     expect(texts(markup)).toContain("Computed scores");
   });
 
+  it("draws an all-zero matrix white, at the low end of its scale", () => {
+    const markup = heatmap(Matrix.zeros(2, 2)).markup;
+    const fills = [...markup.matchAll(/<rect [^>]*fill="([^"]+)"/g)].map((m) => m[1]).filter((f) => f !== "white");
+    expect(fills.length).toBeGreaterThanOrEqual(4);
+    for (const fill of fills.slice(0, 4)) expect(parseColor(fill).slice(0, 3).every((c) => c > 240)).toBe(true);
+  });
+
   it("heatmaps take one list of row labels per grid", () => {
     const a = Matrix.from([[1, 2], [3, 4]]);
     const written = texts(compareHeatmaps(a, a, { panelRowLabels: [["F", "i"], ["0", "1"]], titles: ["tokens", "positions"] }).markup);

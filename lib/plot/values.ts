@@ -32,13 +32,17 @@ export function smallest(values: Iterable<number>, start = Infinity): number {
   return best;
 }
 
-/** [min, max] of the finite values, widened to [v - 1, v + 1] when all are equal (so colors still spread). */
+/**
+ * [min, max] of the finite values. When all are equal: [0, 1] for zeros (all-zero weights, e.g. dropout at rate 1, draw
+ * as the scale's low end, white), else [v - 1, v + 1] (so colors still spread).
+ */
 export function finiteExtent(values: Iterable<number>): [number, number] {
   let lo = Infinity;
   let hi = -Infinity;
   for (const v of values) if (Number.isFinite(v)) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
   if (lo > hi) return [0, 1];
-  return lo === hi ? [lo - 1, hi + 1] : [lo, hi];
+  if (lo === hi) return lo === 0 ? [0, 1] : [lo - 1, hi + 1];
+  return [lo, hi];
 }
 
 /** [-r, r] with r the largest |finite value|: a scale centred on 0. */
