@@ -64,3 +64,4 @@ export {
   type LineChartOptions,
   type LineSeries,
 } from "./plot/index.js";
+export { liveOutput, type LiveOutput } from "./plot/index.js";
