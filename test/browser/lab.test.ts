@@ -61,7 +61,9 @@ afterAll(async () => {
 /** Opens, checks the kernel, saves, runs all cells, and saves a screenshot; returns the run's report. */
 async function openAndRun(served: string, original: string): Promise<{ report: RunReport; problems: string[] }> {
   const label = relative(repoRoot, original);
+  const started = Date.now();
   const opened = await lab.open(served);
+  const openMs = Date.now() - started;
   expect(opened.kernelName, `${label}: kernel`).toBe("tslab");
   expect(opened.kernelShown, `${label}: kernel shown in the toolbar`).toBe(kernelDisplayName);
   expect(opened.dirty, `${label}: Lab marked the notebook changed just by opening it`).toBe(false);
@@ -72,8 +74,9 @@ async function openAndRun(served: string, original: string): Promise<{ report: R
   const failing = report.cells.find((cell) => cell.errors.length > 0)?.number;
   await lab.screenshot(join(shots, basename(served, ".ipynb") + ".png"), failing);
   await lab.close();
-  const times = report.cells.length > 0 ? `${report.cells.length} code cells` : "no code cells";
-  console.log(`lab: ${label} ran in ${(report.runMs / 1000).toFixed(1)} s (${times})`);
+  const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  const rest = Date.now() - started - openMs - report.runMs;
+  console.log(`lab: ${label}: ${report.cells.length} code cells; open and start the kernel ${seconds(openMs)}, run all ${seconds(report.runMs)}, save, check, screenshot and close ${seconds(rest)}`);
   return { report, problems };
 }
 
