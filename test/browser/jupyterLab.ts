@@ -133,8 +133,11 @@ export class JupyterLab {
       await widget.sessionContext.ready;
     }, path);
     await this.page.waitForFunction(() => window.testNotebook.sessionContext.session?.kernel?.status === "idle", null, { timeout: 120_000 });
-    // The kernel's info reply (language_info) reaches the notebook's metadata just after it becomes idle.
-    await this.page.waitForTimeout(500);
+    // Lab writes the kernel's language_info into the notebook when the kernel's info reply arrives.
+    await this.page.evaluate(async () => {
+      await window.testNotebook.sessionContext.session.kernel.info;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    });
     return await this.page.evaluate(() => {
       const widget = window.testNotebook;
       return {
