@@ -1,0 +1,70 @@
+"""PyTorch's side of the training row of bench/bench.mjs: tokens per second of forward + backward + AdamW.
+
+Run by bench.mjs with /usr/bin/python3 (Debian's python3-torch), one thread, on the same config, batch and
+text as the TypeScript row. Prints one JSON object: torch's version and BLAS, the median seconds per step,
+tokens per second and the peak resident memory growth of a step.
+    torch_train.py CONFIG_JSON BATCH STEPS
+"""
+import json
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+from torch_gpt import GPT  # noqa: E402
+
+
+def blas():
+    """Which BLAS torch's matrix products run on: Debian's reference BLAS is 20x slower than OpenBLAS."""
+    try:
+        import ctypes
+
+        lib = ctypes.CDLL("libblas.so.3")
+        lib.openblas_get_config.restype = ctypes.c_char_p
+        return "OpenBLAS " + lib.openblas_get_config().decode()
+    except (OSError, AttributeError):
+        return "reference BLAS (apt-get install libopenblas0-pthread for a fair anchor)"
+
+
+def main():
+    config = json.loads(sys.argv[1])
+    batch, steps = int(sys.argv[2]), int(sys.argv[3])
+    torch.set_num_threads(1)
+    torch.manual_seed(1337)
+    model = GPT(config)
+    optimizer = model.optimizer(lr=1e-3)
+    T = config["blockSize"]
+    x = torch.randint(config["vocabSize"], (batch, T))
+    y = torch.randint(config["vocabSize"], (batch, T))
+
+    def step():
+        _, loss = model(x, y)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+
+    for _ in range(3):
+        step()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    step()
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+    times = []
+    for _ in range(steps):
+        start = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - start)
+    seconds = sorted(times)[len(times) // 2]
+    print(json.dumps({
+        "torch": torch.__version__, "blas": blas(), "threads": torch.get_num_threads(),
+        "openblas_threads": os.environ.get("OPENBLAS_NUM_THREADS"),
+        "seconds_per_step": seconds, "tokens_per_second": batch * T / seconds, "peak_step_bytes": peak_kb * 1024,
+    }))
+
+
+if __name__ == "__main__":
+    main()
