@@ -2,7 +2,7 @@
 // kernel, saves unchanged, and runs all its cells with no error and every picture drawn; a failing cell fails
 // the test by name; live outputs update in place; a new notebook from the launcher runs the README's example.
 // Screenshots: test-results/lab/screenshots/.
-import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { basename, join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kernelDisplayName } from "../../scripts/kernel.mjs";
@@ -49,7 +49,9 @@ beforeAll(async () => {
   mkdirSync(join(root, "fixtures"), { recursive: true });
   mkdirSync(shots, { recursive: true });
   for (const path of series) copyFileSync(path, join(root, basename(path)));
-  cpSync(ownNotebooksDir, join(root, "my-notebooks"), { recursive: true });
+  // The folder for one's own notebooks as a fresh clone has it: only its README, none of this machine's notebooks.
+  mkdirSync(join(root, "my-notebooks"));
+  copyFileSync(join(ownNotebooksDir, "README.md"), join(root, "my-notebooks", "README.md"));
   for (const path of fixtures) copyFileSync(path, join(root, "fixtures", basename(path)));
   lab = await JupyterLab.start(root, join(work, "jupyter"));
 }, 180_000);
