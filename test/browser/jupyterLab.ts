@@ -2,10 +2,11 @@
 // run all its cells, and read back what each cell shows. One server and one browser serve a whole test file.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { findJupyter, jupyterInstallLine } from "../../scripts/findJupyter.mjs";
+import { registerKernel } from "../../scripts/kernel.mjs";
 import { jupyterLaunch } from "../../scripts/launch.mjs";
 import { freePort } from "../../scripts/port.mjs";
 
@@ -47,7 +48,6 @@ export class JupyterLab {
     readonly url: string,
     readonly token: string,
     private readonly server: ChildProcess,
-    private readonly serverLog: string[],
     private readonly browser: Browser,
     readonly page: Page,
   ) {
@@ -65,6 +65,8 @@ export class JupyterLab {
   static async start(root: string, stateDir: string): Promise<JupyterLab> {
     const found = findJupyter();
     if (found?.app !== "lab") throw new Error(`JupyterLab is not installed; install it with: ${jupyterInstallLine}`);
+    if (!existsSync(chromiumPath)) throw new Error(`Chromium is not at ${chromiumPath}: sudo apt-get install chromium (or set CHROMIUM_PATH)`);
+    registerKernel(); // as npm start does
     const port = await freePort();
     const token = randomBytes(16).toString("hex");
     for (const dir of ["config", "data", "runtime"]) mkdirSync(join(stateDir, dir), { recursive: true });
@@ -96,21 +98,24 @@ export class JupyterLab {
     const url = `http://127.0.0.1:${port}`;
     try {
       await waitForServer(url, token, server, serverLog);
-      const browser = await chromium.launch({ executablePath: chromiumPath });
+    } catch (error) {
+      server.kill("SIGTERM");
+      throw new Error(`JupyterLab did not start: ${(error as Error).message}\n${serverLog.join("").slice(-3000)}`);
+    }
+    let browser: Browser | undefined;
+    try {
+      browser = await chromium.launch({ executablePath: chromiumPath });
       const page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
-      const lab = new JupyterLab(url, token, server, serverLog, browser, page);
+      const lab = new JupyterLab(url, token, server, browser, page);
       await page.goto(`${url}/lab?token=${token}`);
       await page.waitForFunction(() => window.jupyterapp !== undefined, null, { timeout: 120_000 });
       await page.evaluate(() => window.jupyterapp.restored);
       return lab;
     } catch (error) {
+      await browser?.close().catch(() => undefined);
       server.kill("SIGTERM");
-      throw new Error(`JupyterLab did not start: ${(error as Error).message}\n${serverLog.join("").slice(-3000)}`);
+      throw new Error(`Chromium did not open JupyterLab at ${url}: ${(error as Error).message}`);
     }
-  }
-
-  log(): string {
-    return this.serverLog.join("");
   }
 
   /** The kernelspecs the server offers, as /api/kernelspecs returns them. */
