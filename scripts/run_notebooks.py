@@ -17,6 +17,7 @@ import argparse
 import difflib
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -220,10 +221,16 @@ def svg_as_images(nb):
     return nb
 
 
-# The scripts an nbconvert page loads, pinned to public URLs: Debian's nbconvert would point them at files
-# under /usr/share/javascript, which exist only on the machine that built the pages.
-MATHJAX_URL = "https://cdnjs.cloudflare.com/ajax/libs/mathjax/2.7.7/latest.js?config=TeX-AMS_CHTML-full,Safe"
-REQUIRE_JS_URL = "https://cdnjs.cloudflare.com/ajax/libs/require.js/2.1.10/require.min.js"
+# The HTML copy carries its own MathJax (MathJax 3 from npm, one file with its fonts), so the math is typeset offline
+# and no page points at a CDN or at a file of the build machine (Debian's nbconvert would use /usr/share/javascript).
+MATHJAX_SOURCE = REPO / "node_modules" / "mathjax" / "es5" / "tex-svg-full.js"
+MATHJAX_ASSET = "assets/mathjax-tex-svg-full.js"
+MATHJAX_CONFIG = (
+    "<script>window.MathJax = { tex: { inlineMath: [['$', '$'], ['\\\\(', '\\\\)']], processEscapes: true,"
+    " tags: 'ams' }, svg: { fontCache: 'global' } };</script>"
+)
+# require.js serves widget outputs, which these notebooks do not have.
+NO_REQUIRE_JS = "no-require-js"
 SITE_TITLE = "TheLittleBaby in TypeScript"
 SITE_STYLE = """
 body { font: 17px/1.55 system-ui, sans-serif; color: #1f2328; max-width: 46rem; margin: 3rem auto; padding: 0 1.25rem; }
@@ -262,20 +269,26 @@ def page_nav(names, index):
 def write_html(pages, out_dir):
     """Writes NAME.html per executed notebook and an index.html that lists their titles in order.
 
-    Each page carries its own pictures (SVG as data URLs) and styles; pages link to each other's .html.
+    Each page carries its own pictures (SVG as data URLs), styles and MathJax; pages link to each other's .html.
     """
     import re
     from html import escape
     from nbconvert import HTMLExporter
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    exporter = HTMLExporter(mathjax_url=MATHJAX_URL, require_js_url=REQUIRE_JS_URL)
+    if not MATHJAX_SOURCE.is_file():
+        raise SystemExit(f"{display_name(MATHJAX_SOURCE)} is missing: run npm install")
+    (out_dir / "assets").mkdir(exist_ok=True)
+    shutil.copyfile(MATHJAX_SOURCE, out_dir / MATHJAX_ASSET)
+    exporter = HTMLExporter(mathjax_url=MATHJAX_ASSET, require_js_url=NO_REQUIRE_JS)
     names = [path.stem + ".html" for path, _ in pages]
     links = []
     for index, (path, nb) in enumerate(pages):
         body, _ = exporter.from_notebook_node(svg_as_images(nb))
         nav = page_nav(names, index)
         body = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + nav, html_links(body), count=1)
+        body = re.sub(rf'<script src="{NO_REQUIRE_JS}">\s*</script>\n?', "", body)
+        body = body.replace(f'<script src="{MATHJAX_ASSET}">', MATHJAX_CONFIG + f'\n<script src="{MATHJAX_ASSET}">', 1)
         (out_dir / names[index]).write_text(body, encoding="utf-8")
         links.append(f'<li><a href="{escape(names[index])}">{escape(html_title(nb, path.stem))}</a></li>')
     index = "\n".join([

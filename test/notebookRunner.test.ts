@@ -87,6 +87,10 @@ describe("notebook runner", () => {
       expect(page).toContain('<a href="stale.html#Outputs-that-no-longer-match-the-code">next notebook</a>');
       expect(page).not.toContain(".ipynb\"");
       expect(page).toContain('<nav class="site">');
+      // Its scripts are its own: MathJax is copied next to it, nothing is loaded from elsewhere.
+      expect(page).toContain('<script src="assets/mathjax-tex-svg-full.js">');
+      expect(readFileSync(join(dir, "assets", "mathjax-tex-svg-full.js"), "utf8")).toContain("MathJax");
+      expect(page).not.toMatch(/<script[^>]*src="(https?:|\/\/)/);
       // Nothing points at files of the machine that built it (Debian's nbconvert uses /usr/share/javascript).
       expect(page).not.toMatch(/file:\/\/|\/usr\/share\/|\/root\/|\/home\//);
       expect(page).not.toContain(repoRoot);
