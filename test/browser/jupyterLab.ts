@@ -2,7 +2,7 @@
 // run all its cells, and read back what each cell shows. One server and one browser serve a whole test file.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { findJupyter, jupyterInstallLine } from "../../scripts/findJupyter.mjs";
@@ -92,9 +92,15 @@ export class JupyterLab {
     ];
     const launch = jupyterLaunch(found, args, env);
     const server = spawn(launch.command, launch.args, { cwd: root, env: launch.env, stdio: ["ignore", "pipe", "pipe"] });
+    // JupyterLab's own log, to look at when a notebook is slow to open or fails.
+    const logFile = createWriteStream(join(stateDir, "server.log"));
     const serverLog: string[] = [];
-    server.stdout?.on("data", (chunk: Buffer) => serverLog.push(chunk.toString()));
-    server.stderr?.on("data", (chunk: Buffer) => serverLog.push(chunk.toString()));
+    for (const stream of [server.stdout, server.stderr]) {
+      stream?.on("data", (chunk: Buffer) => {
+        serverLog.push(chunk.toString());
+        logFile.write(chunk);
+      });
+    }
     const url = `http://127.0.0.1:${port}`;
     try {
       await waitForServer(url, token, server, serverLog);
