@@ -85,7 +85,7 @@ export class JupyterLab {
       "--ip=127.0.0.1",
       `--port=${port}`,
       "--ServerApp.port_retries=0",
-      `--ServerApp.token=${token}`,
+      `--IdentityProvider.token=${token}`,
       `--ServerApp.root_dir=${root}`,
       // window.jupyterapp: the commands a menu click runs (open, run all, save), callable from the test.
       "--LabApp.expose_app_in_browser=True",
