@@ -1,5 +1,5 @@
 // Checks a printed attention diagram against what its own formula allows: how to tell that numbers cannot be right.
-import { Matrix, shapeText } from "./matrix.js";
+import { Matrix, checkMatrix, shapeText } from "./matrix.js";
 import { maxAbsDifference, rowSums, transpose } from "./ops.js";
 import { softmaxRows } from "./softmax.js";
 import { singularValues, symmetricEigenvalues } from "./linalg.js";
@@ -53,6 +53,7 @@ export interface ScoresCheck {
  * Q = K, the two properties of every Gram matrix (Cauchy-Schwarz and no negative eigenvalue), allowing for rounding.
  */
 export function checkPrintedScores(printed: Matrix, computed: Matrix, inputWidth: number, decimals = 4): ScoresCheck {
+  [printed, computed].forEach((m, i) => checkMatrix("checkPrintedScores", ["printed", "computed"][i], m));
   const halfUlp = 0.5 * 10 ** -decimals;
   const sigma = singularValues(printed);
   const roundingBound = Math.sqrt(printed.rows * printed.cols) * halfUlp;
@@ -100,6 +101,7 @@ export interface WeightsCheck {
 }
 
 export function checkPrintedWeights(printedWeights: Matrix, printedScores: Matrix, computedScores: Matrix): WeightsCheck {
+  [printedWeights, printedScores, computedScores].forEach((m, i) => checkMatrix("checkPrintedWeights", ["printedWeights", "printedScores", "computedScores"][i], m, { masked: i > 0 }));
   return {
     rowSums: Array.from(rowSums(printedWeights).data),
     fromPrintedScores: maxAbsDifference(printedWeights, softmaxRows(printedScores)),
@@ -134,11 +136,12 @@ export interface OutputCheck {
 
 /** An output row is sum_j w_j V_j with w_j >= 0 and sum 1, so each value stays within its column of V. */
 export function checkPrintedOutput(printedOutput: Matrix, v: Matrix): OutputCheck {
+  [printedOutput, v].forEach((m, i) => checkMatrix("checkPrintedOutput", ["printedOutput", "V"][i], m));
   if (printedOutput.cols !== v.cols) {
     throw new RangeError(`checkPrintedOutput: output is ${shapeText(printedOutput)} but V is ${shapeText(v)}: column counts differ`);
   }
-  const columnMin = Array.from({ length: v.cols }, (_, j) => Math.min(...v.column(j)));
-  const columnMax = Array.from({ length: v.cols }, (_, j) => Math.max(...v.column(j)));
+  const columnMin = Array.from({ length: v.cols }, (_, j) => v.column(j).reduce((a, b) => Math.min(a, b)));
+  const columnMax = Array.from({ length: v.cols }, (_, j) => v.column(j).reduce((a, b) => Math.max(a, b)));
   const outside: OutsideRange[] = [];
   for (let i = 0; i < printedOutput.rows; i++) {
     for (let j = 0; j < printedOutput.cols; j++) {

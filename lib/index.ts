@@ -71,3 +71,55 @@ export {
   type LineSeries,
 } from "./plot/index.js";
 export { liveOutput, type LiveOutput } from "./plot/index.js";
+// The GPT (lib/gpt/): config, parameters under nanoGPT's names, the model with every gradient by hand, and its optimiser.
+export { normalFill, randn, type NormalOptions } from "./random.js";
+export { gemm, type GemmOptions } from "./kernels/gemm.js";
+export { gptConfig, GPT_DEFAULTS, type GPTConfig, type Norm } from "./gpt/config.js";
+export { parameterShapes, type Parameter } from "./gpt/parameters.js";
+export { GPT, type ForwardOptions, type ForwardResult } from "./gpt/model.js";
+export { AdamW, type AdamWOptions, type AdamWState } from "./gpt/adamw.js";
+export { learningRate, clipGradNorm, type LearningRateSchedule } from "./gpt/schedule.js";
+// The GPT step by step, as matrices: one layer at a time, one block, one whole forward pass kept for pictures.
+export {
+  layerNorm,
+  layerNormBackward,
+  gelu,
+  geluBackward,
+  crossEntropy,
+  crossEntropyBackward,
+  type LayerNormWeights,
+} from "./gpt/matrixLayers.js";
+export { blockSteps, forwardSteps, parameterMatrix, type BlockSteps, type ForwardSteps } from "./gpt/steps.js";
+// The GPT's input and output: safetensors files, the character tokenizer, the dataset, training, generation, checkpoints.
+export {
+  encodeSafetensors,
+  decodeSafetensors,
+  readSafetensors,
+  writeSafetensors,
+  type Tensor,
+  type TensorDType,
+  type StoredTensor,
+  type Safetensors,
+} from "./io/safetensors.js";
+export { CharTokenizer } from "./gpt/tokenizer.js";
+export { TextDataset, estimateLoss, type Batch, type Split, type DatasetOptions, type EstimateLossOptions, type LossModel } from "./gpt/dataset.js";
+export {
+  generate,
+  generateTokens,
+  sampleToken,
+  nextTokenProbabilities,
+  type SampleOptions,
+  type GenerateOptions,
+  type NextTokenLogits,
+  type LogitsModel,
+} from "./gpt/generate.js";
+export { train, trainSettings, type TrainOptions, type TrainProgress, type TrainResult } from "./gpt/train.js";
+export { progressLine, formatDuration, lossCurves, liveTrainingProgress, type LiveDisplay } from "./gpt/progress.js";
+export {
+  saveCheckpoint,
+  loadCheckpoint,
+  readCheckpoint,
+  type Checkpoint,
+  type SaveCheckpointOptions,
+  type LoadCheckpointOptions,
+} from "./gpt/checkpoint.js";

@@ -116,7 +116,7 @@ describe("heatmap", () => {
       "heatmap: 2 column labels for 3 columns of a 6x3 matrix",
     );
     expect(() => heatmap(steps.scores, { decimals: 1.5 })).toThrow("heatmap: decimals must be an integer from 0 to 10, got 1.5");
-    expect(() => heatmap(new Matrix(1, 2, Float64Array.from([1, NaN])))).toThrow("heatmap: the matrix (1x2) has NaN at [0][1]");
+    expect(() => heatmap(withNaNAt01())).toThrow("heatmap: the matrix (1x2) has NaN at [0][1]");
   });
 });
 
@@ -228,6 +228,13 @@ describe("colors and show", () => {
     log.mockRestore();
   });
 });
+
+/** [1, NaN]: NaN written into the data, since the Matrix constructor refuses it. */
+function withNaNAt01(): Matrix {
+  const m = Matrix.from([[1, 0]]);
+  m.data[1] = NaN;
+  return m;
+}
 
 /** A matrix that holds a value the Matrix constructor may refuse: the plots must check it themselves. */
 function holding(value: number): Matrix {

@@ -16,13 +16,18 @@ export const NR = 4;
 export const KC = 256; // depth of one pass: a KC x NR panel of B fits L1
 const MC = 128; // rows of A per pass: an MC x KC block fits L2
 
-/** Rows [0, rows) and depth [k0, k0 + depth) of A (row stride lda) into micro-panels of MR rows, zero padded. */
-export function packA(a: MatrixData, aOffset: number, lda: number, rows: number, k0: number, depth: number, dst: Float64Array): void {
+/**
+ * Rows [0, rows) and depth [k0, k0 + depth) of A (row stride lda) into micro-panels of MR rows, zero padded.
+ * A(i, p) is a[aOffset + i * lda + p * colStride]: colStride 1 for A as stored, or lda 1 and colStride m to
+ * read a k x m array as its transpose.
+ */
+export function packA(a: MatrixData, aOffset: number, lda: number, rows: number, k0: number, depth: number, dst: Float64Array, colStride = 1): void {
   let o = 0;
   for (let i0 = 0; i0 < rows; i0 += MR) {
     const count = Math.min(MR, rows - i0);
     for (let p = 0; p < depth; p++) {
-      for (let r = 0; r < MR; r++) dst[o++] = r < count ? a[aOffset + (i0 + r) * lda + k0 + p] : 0;
+      const column = aOffset + (k0 + p) * colStride;
+      for (let r = 0; r < MR; r++) dst[o++] = r < count ? a[column + (i0 + r) * lda] : 0;
     }
   }
 }
@@ -89,11 +94,12 @@ export function multiplyBlock(ap: Float64Array, ai: number, bp: Float64Array, bi
 export const roundUp = (n: number, multiple: number): number => Math.ceil(n / multiple) * multiple;
 
 /**
- * C (m x n, float64, summed into) += A (m x k) times B (k x n), or times B^T when B is stored n x k.
- * Shapes are the caller's to check (lib/matmul.ts does, at the public entry).
+ * C (m x n, float64, summed into) += A (m x k) times B (k x n); or times B^T when B is stored n x k (transposeB),
+ * and A^T when A is stored k x m (transposeA). Shapes are the caller's to check (lib/matmul.ts does, at the public entry).
  */
-export function gemmPacked(a: MatrixData, b: MatrixData, c: Float64Array, m: number, k: number, n: number, options: { transposeB?: boolean } = {}): void {
+export function gemmPacked(a: MatrixData, b: MatrixData, c: Float64Array, m: number, k: number, n: number, options: { transposeA?: boolean; transposeB?: boolean } = {}): void {
   const [rowStride, colStride] = options.transposeB ? [1, k] : [n, 1];
+  const [aRowStride, aColStride] = options.transposeA ? [1, m] : [k, 1];
   const kcMax = Math.min(KC, k);
   const packedA = new Float64Array(roundUp(Math.min(MC, m), MR) * kcMax);
   const packedB = new Float64Array(roundUp(n, NR) * kcMax);
@@ -102,7 +108,7 @@ export function gemmPacked(a: MatrixData, b: MatrixData, c: Float64Array, m: num
     packB(b, rowStride, colStride, n, k0, depth, packedB);
     for (let i0 = 0; i0 < m; i0 += MC) {
       const rows = Math.min(MC, m - i0);
-      packA(a, i0 * k, k, rows, k0, depth, packedA);
+      packA(a, i0 * aRowStride, aRowStride, rows, k0, depth, packedA, aColStride);
       // B panel outside, A micro-panels inside: the NR x KC B panel stays in L1 while the MC x KC A block sits in L2.
       for (let j0 = 0; j0 < n; j0 += NR) {
         for (let r0 = 0; r0 < rows; r0 += MR) {

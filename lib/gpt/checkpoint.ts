@@ -1,0 +1,162 @@
+// A trained GPT as a .safetensors file with nanoGPT's parameter names and PyTorch's shapes, so that a model trained
+// here continues in PyTorch and one trained there loads here. The config and the characters travel in the metadata.
+import type { DType } from "../matrix.js";
+import { readSafetensors, writeSafetensors, type Safetensors, type StoredTensor, type Tensor } from "../io/safetensors.js";
+import { checkOptions } from "../options.js";
+import { gptConfig, type GPTConfig } from "./config.js";
+import { GPT } from "./model.js";
+import { CharTokenizer } from "./tokenizer.js";
+
+/** The metadata keys saveCheckpoint writes itself. */
+const RESERVED = ["format", "config", "vocab"];
+const FORMAT = "thelittlebaby-gpt";
+
+export interface SaveCheckpointOptions {
+  /** Its characters are saved, so that the checkpoint alone can encode and decode text. */
+  tokenizer?: CharTokenizer;
+  /** More strings to keep with the weights: how it was trained, the command, the losses. */
+  metadata?: Record<string, string>;
+}
+
+// Shapes as the model prints them, PyTorch-like.
+const shapeText = (shape: readonly number[]): string => `(${shape.join(", ")})`;
+
+/**
+ * Writes the model's parameters in its dtype (F32 or F64) under nanoGPT's names, with metadata "config" (the
+ * GPTConfig as JSON), "vocab" (the tokenizer's characters as a JSON array) and any metadata given.
+ * lm_head.weight is not written: it is transformer.wte.weight (tied), as safetensors' save_model does.
+ */
+export function saveCheckpoint(path: string, model: GPT, options: SaveCheckpointOptions = {}): void {
+  const fn = "saveCheckpoint";
+  const { tokenizer, metadata = {} } = checkOptions(fn, options, { tokenizer: "object", metadata: "object" });
+  if (!(model instanceof GPT)) throw new TypeError(`${fn}: expected a GPT, got ${typeof model}`);
+  for (const key of Object.keys(metadata)) {
+    if (RESERVED.includes(key)) throw new RangeError(`${fn}: metadata ${key} is written by saveCheckpoint itself; choose another key`);
+  }
+  if (tokenizer !== undefined) {
+    if (!(tokenizer instanceof CharTokenizer)) throw new TypeError(`${fn}: tokenizer must be a CharTokenizer`);
+    if (tokenizer.vocabSize !== model.config.vocabSize) {
+      throw new RangeError(`${fn}: the tokenizer has ${tokenizer.vocabSize} characters, the model a vocabulary of ${model.config.vocabSize}`);
+    }
+  }
+  const tensors = new Map<string, Tensor>();
+  for (const { name, shape, data } of model.parameters) {
+    const bad = data.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw new RangeError(`${fn}: ${name} holds ${data[bad]} at index ${bad}; a checkpoint keeps finite weights only`);
+    tensors.set(name, { shape, data });
+  }
+  writeSafetensors(path, tensors, {
+    ...metadata,
+    format: FORMAT,
+    config: JSON.stringify(model.config),
+    ...(tokenizer === undefined ? {} : { vocab: JSON.stringify(tokenizer.chars) }),
+  });
+}
+
+export interface LoadCheckpointOptions {
+  /** The model's dtype (default the dtype of the file's transformer.wte.weight: F64 gives float64, else float32). */
+  dtype?: DType;
+  /** For a file without a "config" in its metadata (written by plain PyTorch): the number of heads, which the shapes do not tell. */
+  nHead?: number;
+  /** For a file without a config: where the LayerNorms sit (default "pre", as nanoGPT). */
+  norm?: "pre" | "post";
+}
+
+export interface Checkpoint {
+  model: GPT;
+  /** From the "vocab" metadata; undefined when the file has none. */
+  tokenizer: CharTokenizer | undefined;
+  metadata: Record<string, string>;
+}
+
+const loadSpec = { dtype: ["float32", "float64"], nHead: { kind: "integer", min: 1 }, norm: ["pre", "post"] } as const;
+
+/**
+ * The config of a file: its "config" metadata, or else what the shapes say (vocabulary, context, width, layers,
+ * biases) with nHead from the options. Dropout is a training choice and starts at 0.
+ */
+function configOf(file: Safetensors, source: string, options: LoadCheckpointOptions): GPTConfig {
+  const text = file.metadata.config;
+  if (text !== undefined) {
+    let parsed: Partial<GPTConfig> & { vocabSize: number };
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new RangeError(`${source}: metadata config is not JSON: ${text.slice(0, 80)}`);
+    }
+    const config = gptConfig(parsed);
+    for (const key of ["nHead", "norm"] as const) {
+      if (options[key] !== undefined && options[key] !== config[key]) {
+        throw new RangeError(`${source}: the checkpoint's config has ${key} ${config[key]}, the options ask for ${options[key]}`);
+      }
+    }
+    return config;
+  }
+  const wte = file.tensors.get("transformer.wte.weight");
+  const wpe = file.tensors.get("transformer.wpe.weight");
+  if (wte === undefined || wpe === undefined || wte.shape.length !== 2 || wpe.shape.length !== 2) {
+    throw new RangeError(`${source}: no config in the metadata, and no 2-D transformer.wte.weight and transformer.wpe.weight to read one from`);
+  }
+  if (options.nHead === undefined) {
+    throw new RangeError(`${source}: the metadata has no config, so give the number of heads, e.g. { nHead: 4 } (the shapes say the rest)`);
+  }
+  const layers = new Set([...file.tensors.keys()].map((name) => /^transformer\.h\.(\d+)\./.exec(name)?.[1]).filter((i) => i !== undefined));
+  return gptConfig({
+    vocabSize: wte.shape[0],
+    blockSize: wpe.shape[0],
+    nEmbd: wte.shape[1],
+    nLayer: layers.size,
+    nHead: options.nHead,
+    dropout: 0,
+    bias: file.tensors.has("transformer.ln_f.bias"),
+    norm: options.norm ?? "pre",
+  });
+}
+
+/** nanoGPT's causal-mask buffer (PyTorch < 2.0 saves it as attn.bias): ones on and below the diagonal. */
+function isCausalMask(t: StoredTensor, blockSize: number): boolean {
+  if (t.shape.length !== 4 || t.shape[0] !== 1 || t.shape[1] !== 1 || t.shape[2] !== blockSize || t.shape[3] !== blockSize) return false;
+  for (let i = 0; i < blockSize; i++) for (let j = 0; j < blockSize; j++) if (t.data[i * blockSize + j] !== (j <= i ? 1 : 0)) return false;
+  return true;
+}
+
+/** The file's tensors without nanoGPT's causal masks, which are not parameters (GPT.fromParameters checks the rest). */
+function withoutCausalMasks(file: Safetensors, source: string, blockSize: number): Map<string, StoredTensor> {
+  const tensors = new Map<string, StoredTensor>();
+  for (const [name, t] of file.tensors) {
+    if (!/^transformer\.h\.\d+\.attn\.bias$/.test(name)) tensors.set(name, t);
+    else if (!isCausalMask(t, blockSize)) {
+      throw new RangeError(`${source}: ${name} ${shapeText(t.shape)} is not the causal mask (1, 1, ${blockSize}, ${blockSize}) nanoGPT saves there`);
+    }
+  }
+  return tensors;
+}
+
+/** A checkpoint's model, tokenizer (when it has one) and metadata. */
+export function readCheckpoint(path: string, options: LoadCheckpointOptions = {}): Checkpoint {
+  const checked = checkOptions("readCheckpoint", options, loadSpec);
+  const file = readSafetensors(path);
+  const config = configOf(file, path, checked);
+  const tensors = withoutCausalMasks(file, path, config.blockSize);
+  const dtype = checked.dtype ?? (tensors.get("transformer.wte.weight")?.dtype === "F64" ? "float64" : "float32");
+  let model: GPT;
+  try {
+    model = GPT.fromParameters(config, tensors, { dtype });
+  } catch (error) {
+    // Missing tensors, wrong shapes, unknown names: said by the model, prefixed with the file.
+    throw new RangeError(`${path}: ${(error as Error).message}`);
+  }
+  let tokenizer: CharTokenizer | undefined;
+  if (file.metadata.vocab !== undefined) {
+    tokenizer = new CharTokenizer(JSON.parse(file.metadata.vocab) as string[]);
+    if (tokenizer.vocabSize !== config.vocabSize) {
+      throw new RangeError(`${path}: metadata vocab has ${tokenizer.vocabSize} characters, the config a vocabulary of ${config.vocabSize}`);
+    }
+  }
+  return { model, tokenizer, metadata: file.metadata };
+}
+
+/** The GPT of a checkpoint (readCheckpoint gives its tokenizer and metadata too). */
+export function loadCheckpoint(path: string, options: LoadCheckpointOptions = {}): GPT {
+  return readCheckpoint(path, options).model;
+}

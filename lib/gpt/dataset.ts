@@ -1,0 +1,131 @@
+// The text as training data, as nanoGPT's shakespeare_char: the first 90% of the tokens to train on, the last 10% to
+// validate; a batch is B windows of T+1 tokens at seeded random places, the targets being the inputs shifted by one.
+import { checkOptions } from "../options.js";
+import { Generator } from "../random.js";
+import { CharTokenizer } from "./tokenizer.js";
+
+export type Split = "train" | "val";
+
+/** B windows of T tokens, row-major (B, T): targets[b, t] is the token after inputs[b, t]. */
+export interface Batch {
+  inputs: Int32Array;
+  targets: Int32Array;
+  batchSize: number;
+  blockSize: number;
+}
+
+export interface DatasetOptions {
+  /** The share of the tokens to train on, the rest validates (default 0.9, as nanoGPT). */
+  trainFraction?: number;
+  /** The tokenizer to encode with (default: the text's own characters). */
+  tokenizer?: CharTokenizer;
+}
+
+function checkPositiveInteger(fn: string, name: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`${fn}: ${name} ${value} must be a positive integer`);
+}
+
+export class TextDataset {
+  readonly tokenizer: CharTokenizer;
+  /** The tokens to train on: the first trainFraction of the text. */
+  readonly train: Int32Array;
+  /** The tokens to validate on: the rest. */
+  readonly val: Int32Array;
+
+  constructor(tokens: Int32Array, tokenizer: CharTokenizer, options: { trainFraction?: number } = {}) {
+    const { trainFraction = 0.9 } = checkOptions("TextDataset", options, { trainFraction: { kind: "finite", min: 0, max: 1 } });
+    if (!(tokens instanceof Int32Array)) throw new TypeError("TextDataset: tokens must be an Int32Array (tokenizer.encode gives one)");
+    for (let i = 0; i < tokens.length; i++) {
+      if (tokens[i] < 0 || tokens[i] >= tokenizer.vocabSize) {
+        throw new RangeError(`TextDataset: token ${tokens[i]} at position ${i} is outside the vocabulary [0, ${tokenizer.vocabSize})`);
+      }
+    }
+    // As prepare.py: n = len(data); train = data[:int(n*0.9)].
+    const cut = Math.floor(tokens.length * trainFraction);
+    this.tokenizer = tokenizer;
+    this.train = tokens.subarray(0, cut);
+    this.val = tokens.subarray(cut);
+  }
+
+  /** Encodes a text and splits it (90% / 10% unless told). */
+  static fromText(text: string, options: DatasetOptions = {}): TextDataset {
+    const { tokenizer = CharTokenizer.fromText(text), trainFraction } = checkOptions("TextDataset.fromText", options, {
+      trainFraction: { kind: "finite", min: 0, max: 1 },
+      tokenizer: "object",
+    });
+    return new TextDataset(tokenizer.encode(text), tokenizer, { trainFraction });
+  }
+
+  get vocabSize(): number {
+    return this.tokenizer.vocabSize;
+  }
+
+  /**
+   * B windows at random starts, as nanoGPT's get_batch: ix = torch.randint(len(data) - T, (B,)). The starts are
+   * the generator's 32-bit draws modulo len(data) - T, which is what torch.randint does, so a Generator seeded
+   * like torch.manual_seed picks the same windows.
+   */
+  getBatch(split: Split, batchSize: number, blockSize: number, generator: Generator): Batch {
+    const fn = "TextDataset.getBatch";
+    if (split !== "train" && split !== "val") throw new RangeError(`${fn}: split ${JSON.stringify(split)} must be "train" or "val"`);
+    checkPositiveInteger(fn, "batchSize", batchSize);
+    checkPositiveInteger(fn, "blockSize", blockSize);
+    if (!(generator instanceof Generator)) throw new TypeError(`${fn}: expected a Generator, e.g. new Generator(1337)`);
+    const data = split === "train" ? this.train : this.val;
+    const range = data.length - blockSize;
+    if (range < 1) throw new RangeError(`${fn}: the ${split} split has ${data.length} tokens, it needs more than blockSize ${blockSize}`);
+    const inputs = new Int32Array(batchSize * blockSize);
+    const targets = new Int32Array(batchSize * blockSize);
+    for (let b = 0; b < batchSize; b++) {
+      const start = generator.nextUint32() % range;
+      inputs.set(data.subarray(start, start + blockSize), b * blockSize);
+      targets.set(data.subarray(start + 1, start + 1 + blockSize), b * blockSize);
+    }
+    return { inputs, targets, batchSize, blockSize };
+  }
+}
+
+/** What estimateLoss needs of a model: its context length and a forward pass that gives the loss. */
+export interface LossModel {
+  readonly config: { readonly blockSize: number };
+  forward(tokens: ArrayLike<number>, batch: number, time: number, options?: { targets?: ArrayLike<number> }): { loss: number | undefined };
+}
+
+export interface EstimateLossOptions {
+  /** How many batches to average (default 20, nanoGPT's eval_iters for the CPU recipe). */
+  batches?: number;
+  /** Windows per batch (default 12). */
+  batchSize?: number;
+  /** Tokens per window (default the model's blockSize). */
+  blockSize?: number;
+  /** The seed of the windows: the same seed gives the same batches, so losses compare across steps (default 1337). */
+  seed?: number;
+  split?: Split;
+}
+
+/** The mean loss over fixed seeded batches of a split (validation unless told), the model in evaluation mode. */
+export function estimateLoss(model: LossModel, dataset: TextDataset, options: EstimateLossOptions = {}): number {
+  const fn = "estimateLoss";
+  const {
+    batches = 20,
+    batchSize = 12,
+    blockSize = model.config.blockSize,
+    seed = 1337,
+    split = "val",
+  } = checkOptions(fn, options, {
+    batches: { kind: "integer", min: 1 },
+    batchSize: { kind: "integer", min: 1 },
+    blockSize: { kind: "integer", min: 1 },
+    seed: { kind: "integer", min: 0 },
+    split: ["train", "val"],
+  });
+  const generator = new Generator(seed);
+  let total = 0;
+  for (let k = 0; k < batches; k++) {
+    const { inputs, targets } = dataset.getBatch(split, batchSize, blockSize, generator);
+    const { loss } = model.forward(inputs, batchSize, blockSize, { targets });
+    if (loss === undefined || !Number.isFinite(loss)) throw new RangeError(`${fn}: the loss of ${split} batch ${k} is ${loss}`);
+    total += loss;
+  }
+  return total / batches;
+}

@@ -1,0 +1,427 @@
+// The GPT: token + position embeddings, nLayer transformer blocks, a final LayerNorm and the LM head tied to the
+// token embedding, as nanoGPT's model.py; with norm "pre" (GPT-2) or "post" (the original Transformer).
+// forward keeps every activation backward needs in buffers allocated once per batch shape, so a training step
+// allocates nothing; backward walks the same layers in reverse, each layer file holding its own chain rule.
+import type { DType } from "../matrix.js";
+import { checkOptions } from "../options.js";
+import { Generator } from "../random.js";
+import { gptConfig, type GPTConfig } from "./config.js";
+import { allocateParameters, initParameters, sizeOf, type Float, type Parameter } from "./parameters.js";
+import { attentionBackward, attentionForward, attentionState, type AttentionState } from "./layers/attention.js";
+import { crossEntropyBackward, crossEntropyForward } from "./layers/crossEntropy.js";
+import { applyDropout, drawDropoutMask } from "./layers/dropout.js";
+import { embeddingBackward, embeddingForward } from "./layers/embedding.js";
+import { geluBackward, geluForward } from "./layers/gelu.js";
+import { layerNormBackward, layerNormForward } from "./layers/layerNorm.js";
+import { linearBackward, linearForward } from "./layers/linear.js";
+import { residualBackward, residualForward } from "./layers/residual.js";
+
+export interface ForwardOptions {
+  /** Next tokens, B x T: with them forward also returns the mean cross-entropy loss, and backward can run. */
+  targets?: ArrayLike<number>;
+  /** Training mode: dropout on (when config.dropout > 0). Default false, as evaluation. */
+  training?: boolean;
+  /** Where dropout draws from; the model's own generator (seeded by create) unless given. */
+  generator?: Generator;
+}
+
+export interface ForwardResult {
+  /** (B, T, vocabSize), row-major. The model's own buffer: the next forward overwrites it (slice() to keep it). */
+  logits: Float;
+  loss: number | undefined;
+}
+
+interface BlockParameters {
+  ln1w: Float; ln1b: Float | null; attnW: Float; attnB: Float | null; projW: Float; projB: Float | null;
+  ln2w: Float; ln2b: Float | null; fcW: Float; fcB: Float | null; fcProjW: Float; fcProjB: Float | null;
+}
+
+// The activations of one block. Pre-norm: res1 = x + attn(ln1(x)), res2 = res1 + mlp(ln2(res1)), output res2.
+// Post-norm: res1 = x + attn(x), ln1 = LN(res1), res2 = ln1 + mlp(ln1), output ln2 = LN(res2).
+interface BlockActivations {
+  ln1: Float; ln1Mean: Float; ln1Rstd: Float;
+  qkv: Float; attention: AttentionState; attY: Float; attProj: Float; attMask: Float | null;
+  res1: Float;
+  ln2: Float; ln2Mean: Float; ln2Rstd: Float;
+  fc: Float; geluTanh: Float; gelu: Float; mlpProj: Float; mlpMask: Float | null;
+  res2: Float;
+}
+
+interface Buffers {
+  /** The shape of the last forward. */
+  B: number;
+  T: number;
+  /** The shape the buffers were sized for (rows = batch x time): any B x T with B T <= rows, B T T <= batch time^2 and T <= time fits. */
+  capacityBatch: number;
+  capacityTime: number;
+  capacityRows: number;
+  tokens: Int32Array;
+  targets: Int32Array;
+  embedding: Float; embeddingMask: Float | null;
+  blocks: BlockActivations[];
+  lnf: Float; lnfMean: Float; lnfRstd: Float;
+  logits: Float; probs: Float;
+  // gradients of activations, reused by every layer
+  dlogits: Float; dres: Float; dA: Float; dB: Float; dMasked: Float; dAttY: Float; dqkv: Float; dGelu: Float; dFc: Float;
+}
+
+const FORWARD_OPTIONS = { targets: "object", training: "boolean", generator: "object" } as const;
+
+export class GPT {
+  readonly config: GPTConfig;
+  readonly dtype: DType;
+  /** Every learnable tensor, in nanoGPT's order (see parameters.ts). */
+  readonly parameters: Parameter[];
+  private readonly byName: Map<string, Parameter>;
+  private readonly blockParameters: BlockParameters[];
+  private readonly blockGradients: BlockParameters[];
+  private readonly generator: Generator;
+  private buffers: Buffers | null = null;
+  private lastLoss: number | undefined = undefined;
+  private lastTraining = false;
+
+  private constructor(config: GPTConfig, dtype: DType, parameters: Parameter[], generator: Generator) {
+    this.config = config;
+    this.dtype = dtype;
+    this.parameters = parameters;
+    this.byName = new Map(parameters.map((p) => [p.name, p]));
+    this.generator = generator;
+    this.blockParameters = Array.from({ length: config.nLayer }, (_, l) => this.blockTensors(l, "data"));
+    this.blockGradients = Array.from({ length: config.nLayer }, (_, l) => this.blockTensors(l, "grad"));
+  }
+
+  /** A new model with nanoGPT's init: GPT.create(config, { seed }) equals torch.manual_seed(seed); GPT(config) (float32 draws). */
+  static create(config: GPTConfig, options: { seed?: number; dtype?: DType } = {}): GPT {
+    const { seed = 1337, dtype = "float32" } = checkOptions("GPT.create", options, { seed: { kind: "integer", min: 0 }, dtype: ["float32", "float64"] });
+    const checked = gptConfig(config);
+    const generator = new Generator(seed);
+    const parameters = allocateParameters(checked, dtype);
+    initParameters(parameters, checked, generator);
+    return new GPT(checked, dtype, parameters, generator);
+  }
+
+  /**
+   * A model holding the given tensors (nanoGPT names and shapes, values copied into the dtype). Every parameter
+   * must be there; lm_head.weight may be too, if equal to transformer.wte.weight (it is the same tensor).
+   */
+  static fromParameters(config: GPTConfig, tensors: Map<string, { shape: readonly number[]; data: ArrayLike<number> }>, options: { dtype?: DType; seed?: number } = {}): GPT {
+    const { dtype = "float32", seed = 1337 } = checkOptions("GPT.fromParameters", options, { dtype: ["float32", "float64"], seed: { kind: "integer", min: 0 } });
+    const checked = gptConfig(config);
+    const parameters = allocateParameters(checked, dtype);
+    const known = new Set(parameters.map((p) => p.name));
+    for (const p of parameters) {
+      const tensor = tensors.get(p.name);
+      if (tensor === undefined) throw new RangeError(`GPT.fromParameters: tensor ${p.name} ${shapeText(p.shape)} is missing`);
+      if (tensor.shape.length !== p.shape.length || tensor.shape.some((d, i) => d !== p.shape[i])) {
+        throw new RangeError(`GPT.fromParameters: tensor ${p.name} has shape ${shapeText(tensor.shape)}, the config needs ${shapeText(p.shape)}`);
+      }
+      if (tensor.data.length !== sizeOf(p.shape)) {
+        throw new RangeError(`GPT.fromParameters: tensor ${p.name} ${shapeText(p.shape)} needs ${sizeOf(p.shape)} values, got ${tensor.data.length}`);
+      }
+      for (let i = 0; i < p.data.length; i++) {
+        const value = tensor.data[i];
+        if (!Number.isFinite(value)) throw new RangeError(`GPT.fromParameters: tensor ${p.name} holds ${value} at index ${i}`);
+        p.data[i] = value;
+      }
+    }
+    for (const [name, tensor] of tensors) {
+      if (known.has(name)) continue;
+      if (name === "lm_head.weight") {
+        const wte = tensors.get("transformer.wte.weight") as { data: ArrayLike<number> };
+        const same = tensor.data.length === wte.data.length && Array.prototype.every.call(tensor.data, (v: number, i: number) => v === wte.data[i]);
+        if (!same) throw new RangeError("GPT.fromParameters: lm_head.weight differs from transformer.wte.weight; this model ties them");
+        continue;
+      }
+      throw new RangeError(`GPT.fromParameters: unknown tensor ${name}; the config ${JSON.stringify(checked)} has no such parameter`);
+    }
+    return new GPT(checked, dtype, parameters, new Generator(seed));
+  }
+
+  /** The parameter of that nanoGPT name. */
+  parameter(name: string): Parameter {
+    const p = this.byName.get(name);
+    if (p === undefined) {
+      const some = this.parameters.slice(0, 4).map((q) => q.name).join(", ");
+      throw new RangeError(`GPT.parameter: no parameter named "${name}"; there are ${this.parameters.length}, e.g. ${some}, ...`);
+    }
+    return p;
+  }
+
+  /** Sets every gradient to 0 (backward adds into them). */
+  zeroGrad(): void {
+    for (const p of this.parameters) p.grad.fill(0);
+  }
+
+  /** The attention weights (B, nHead, T, T) of a layer in the last forward (before dropout), for pictures. */
+  attentionWeights(layer: number): Float {
+    if (!Number.isInteger(layer) || layer < 0 || layer >= this.config.nLayer) {
+      throw new RangeError(`GPT.attentionWeights: layer ${layer} is outside [0, ${this.config.nLayer})`);
+    }
+    const buffers = this.buffers;
+    if (buffers === null) throw new Error("GPT.attentionWeights: run forward first");
+    const { B, T } = buffers;
+    return buffers.blocks[layer].attention.weights.subarray(0, B * this.config.nHead * T * T);
+  }
+
+  /** Logits for tokens (B x T ids, row-major), and the loss when targets are given. */
+  forward(tokens: ArrayLike<number>, batch: number, time: number, options: ForwardOptions = {}): ForwardResult {
+    const { targets, training = false, generator = this.generator } = checkOptions("GPT.forward", options, FORWARD_OPTIONS);
+    const { vocabSize: V, blockSize, nEmbd: C, nLayer, dropout } = this.config;
+    if (!Number.isInteger(batch) || batch < 1 || !Number.isInteger(time) || time < 1) {
+      throw new RangeError(`GPT.forward: batch ${batch} and time ${time} must be integers >= 1`);
+    }
+    if (time > blockSize) throw new RangeError(`GPT.forward: a sequence of ${time} tokens is longer than blockSize ${blockSize}`);
+    const B = batch, T = time, N = B * T;
+    checkTokens("tokens", tokens, N, V, B, T);
+    if (targets !== undefined) checkTokens("targets", targets, N, V, B, T);
+    const buf = this.ensureBuffers(B, T);
+    for (let i = 0; i < N; i++) buf.tokens[i] = tokens[i];
+    const drop = training && dropout > 0;
+    this.lastTraining = drop;
+
+    const wte = this.parameter("transformer.wte.weight").data;
+    embeddingForward(buf.embedding, buf.tokens, wte, this.parameter("transformer.wpe.weight").data, B, T, C);
+    if (drop) this.dropout(buf.embedding, buf.embeddingMask as Float, N * C, generator);
+    let x = buf.embedding;
+    for (let l = 0; l < nLayer; l++) x = this.blockForward(l, x, B, T, drop, generator);
+    layerNormForward(buf.lnf, buf.lnfMean, buf.lnfRstd, x, this.parameter("transformer.ln_f.weight").data, this.bias("transformer.ln_f.bias"), N, C);
+    linearForward(buf.logits, buf.lnf, wte, null, N, C, V); // the LM head is wte itself: logits = ln_f(x) wte^T
+    const logits = buf.logits.subarray(0, N * V);
+    if (targets === undefined) {
+      this.lastLoss = undefined;
+      return { logits, loss: undefined };
+    }
+    for (let i = 0; i < N; i++) buf.targets[i] = targets[i];
+    const loss = crossEntropyForward(buf.probs, buf.logits, buf.targets, N, V);
+    if (!Number.isFinite(loss)) throw new RangeError(`GPT.forward: the loss is ${loss}; a weight or an activation overflowed (a learning rate too high?)`);
+    this.lastLoss = loss;
+    return { logits, loss };
+  }
+
+  /** Gradients of the last forward's loss, ADDED into every parameter.grad (call zeroGrad first). */
+  backward(): void {
+    const buf = this.buffers;
+    if (buf === null || this.lastLoss === undefined) throw new Error("GPT.backward: needs a forward with targets first (there is no loss to differentiate)");
+    const { vocabSize: V, nEmbd: C, nLayer } = this.config;
+    const { B, T } = buf;
+    const N = B * T;
+    const wte = this.parameter("transformer.wte.weight");
+    crossEntropyBackward(buf.dlogits, buf.probs, buf.targets, N, V);
+    linearBackward(buf.dA, wte.grad, null, buf.dlogits, buf.lnf, wte.data, N, C, V);
+    const lnOut = nLayer > 0 ? this.blockOutput(nLayer - 1) : buf.embedding;
+    layerNormBackward(buf.dres, this.grad("transformer.ln_f.weight"), this.biasGrad("transformer.ln_f.bias"), buf.dA, lnOut,
+      this.parameter("transformer.ln_f.weight").data, buf.lnfMean, buf.lnfRstd, N, C);
+    for (let l = nLayer - 1; l >= 0; l--) this.blockBackward(l, l === 0 ? buf.embedding : this.blockOutput(l - 1), B, T);
+    if (this.lastTraining) applyDropout(buf.dres, buf.embeddingMask as Float, N * C);
+    embeddingBackward(wte.grad, this.grad("transformer.wpe.weight"), buf.dres, buf.tokens, B, T, C);
+  }
+
+  private bias(name: string): Float | null {
+    return this.config.bias ? this.parameter(name).data : null;
+  }
+
+  private biasGrad(name: string): Float | null {
+    return this.config.bias ? this.parameter(name).grad : null;
+  }
+
+  private grad(name: string): Float {
+    return this.parameter(name).grad;
+  }
+
+  // Layer l's weights (or their gradients) by role, looked up once.
+  private blockTensors(l: number, which: "data" | "grad"): BlockParameters {
+    const h = `transformer.h.${l}`;
+    const get = (name: string): Float => this.parameter(`${h}.${name}`)[which];
+    const maybe = (name: string): Float | null => (this.config.bias ? get(name) : null);
+    return {
+      ln1w: get("ln_1.weight"), ln1b: maybe("ln_1.bias"), attnW: get("attn.c_attn.weight"), attnB: maybe("attn.c_attn.bias"),
+      projW: get("attn.c_proj.weight"), projB: maybe("attn.c_proj.bias"), ln2w: get("ln_2.weight"), ln2b: maybe("ln_2.bias"),
+      fcW: get("mlp.c_fc.weight"), fcB: maybe("mlp.c_fc.bias"), fcProjW: get("mlp.c_proj.weight"), fcProjB: maybe("mlp.c_proj.bias"),
+    };
+  }
+
+  private blockOutput(l: number): Float {
+    const a = (this.buffers as Buffers).blocks[l];
+    return this.config.norm === "pre" ? a.res2 : a.ln2;
+  }
+
+  private dropout(x: Float, mask: Float, n: number, generator: Generator): void {
+    drawDropoutMask(mask, this.config.dropout, generator, n);
+    applyDropout(x, mask, n);
+  }
+
+  private blockForward(l: number, x: Float, B: number, T: number, drop: boolean, generator: Generator): Float {
+    const { nEmbd: C, norm } = this.config;
+    const N = B * T;
+    const p = this.blockParameters[l];
+    const a = (this.buffers as Buffers).blocks[l];
+    if (norm === "pre") {
+      layerNormForward(a.ln1, a.ln1Mean, a.ln1Rstd, x, p.ln1w, p.ln1b, N, C);
+      this.attentionBranch(l, a.ln1, B, T, drop, generator);
+      residualForward(a.res1, x, a.attProj, N * C);
+      layerNormForward(a.ln2, a.ln2Mean, a.ln2Rstd, a.res1, p.ln2w, p.ln2b, N, C);
+      this.mlpBranch(l, a.ln2, N, drop, generator);
+      residualForward(a.res2, a.res1, a.mlpProj, N * C);
+      return a.res2;
+    }
+    this.attentionBranch(l, x, B, T, drop, generator);
+    residualForward(a.res1, x, a.attProj, N * C);
+    layerNormForward(a.ln1, a.ln1Mean, a.ln1Rstd, a.res1, p.ln1w, p.ln1b, N, C);
+    this.mlpBranch(l, a.ln1, N, drop, generator);
+    residualForward(a.res2, a.ln1, a.mlpProj, N * C);
+    layerNormForward(a.ln2, a.ln2Mean, a.ln2Rstd, a.res2, p.ln2w, p.ln2b, N, C);
+    return a.ln2;
+  }
+
+  // attProj = dropout(c_proj(attention(c_attn(input))))
+  private attentionBranch(l: number, input: Float, B: number, T: number, drop: boolean, generator: Generator): void {
+    const { nEmbd: C, nHead } = this.config;
+    const N = B * T;
+    const p = this.blockParameters[l];
+    const a = (this.buffers as Buffers).blocks[l];
+    linearForward(a.qkv, input, p.attnW, p.attnB, N, C, 3 * C);
+    a.attention.dropout = drop;
+    if (drop) drawDropoutMask(a.attention.mask as Float, this.config.dropout, generator, B * nHead * T * T);
+    attentionForward(a.attY, a.qkv, a.attention, B, T, C, nHead);
+    linearForward(a.attProj, a.attY, p.projW, p.projB, N, C, C);
+    if (drop) this.dropout(a.attProj, a.attMask as Float, N * C, generator);
+  }
+
+  // mlpProj = dropout(c_proj(gelu(c_fc(input))))
+  private mlpBranch(l: number, input: Float, N: number, drop: boolean, generator: Generator): void {
+    const C = this.config.nEmbd;
+    const p = this.blockParameters[l];
+    const a = (this.buffers as Buffers).blocks[l];
+    linearForward(a.fc, input, p.fcW, p.fcB, N, C, 4 * C);
+    geluForward(a.gelu, a.geluTanh, a.fc, N * 4 * C);
+    linearForward(a.mlpProj, a.gelu, p.fcProjW, p.fcProjB, N, 4 * C, C);
+    if (drop) this.dropout(a.mlpProj, a.mlpMask as Float, N * C, generator);
+  }
+
+  // On entry buf.dres is the gradient of the block's output; on exit, of its input x.
+  private blockBackward(l: number, x: Float, B: number, T: number): void {
+    const buf = this.buffers as Buffers;
+    const { nEmbd: C, norm } = this.config;
+    const N = B * T;
+    const p = this.blockParameters[l];
+    const g = this.blockGradients[l];
+    const a = buf.blocks[l];
+    let { dres, dA, dB } = buf;
+    if (norm === "pre") {
+      this.mlpBranchBackward(l, dres, dA, a.ln2, N); // dA: gradient of ln2's output
+      layerNormBackward(dB, g.ln2w, g.ln2b, dA, a.res1, p.ln2w, a.ln2Mean, a.ln2Rstd, N, C);
+      residualBackward(dB, dres, N * C); // dB: gradient of res1
+      [dres, dB] = [dB, dres];
+      this.attentionBranchBackward(l, dres, dA, a.ln1, B, T);
+      layerNormBackward(dB, g.ln1w, g.ln1b, dA, x, p.ln1w, a.ln1Mean, a.ln1Rstd, N, C);
+      residualBackward(dB, dres, N * C); // dB: gradient of x
+      [dres, dB] = [dB, dres];
+    } else {
+      layerNormBackward(dA, g.ln2w, g.ln2b, dres, a.res2, p.ln2w, a.ln2Mean, a.ln2Rstd, N, C); // dA: gradient of res2
+      this.mlpBranchBackward(l, dA, dB, a.ln1, N);
+      residualBackward(dB, dA, N * C); // dB: gradient of ln1's output
+      layerNormBackward(dA, g.ln1w, g.ln1b, dB, a.res1, p.ln1w, a.ln1Mean, a.ln1Rstd, N, C); // dA: gradient of res1
+      this.attentionBranchBackward(l, dA, dB, x, B, T);
+      residualBackward(dB, dA, N * C); // dB: gradient of x
+      [dres, dB] = [dB, dres];
+    }
+    buf.dres = dres;
+    buf.dA = dA;
+    buf.dB = dB;
+  }
+
+  // dInput = gradient of the attention branch's input, from dOut (its output's), written.
+  private attentionBranchBackward(l: number, dOut: Float, dInput: Float, input: Float, B: number, T: number): void {
+    const buf = this.buffers as Buffers;
+    const { nEmbd: C, nHead } = this.config;
+    const N = B * T;
+    const p = this.blockParameters[l];
+    const g = this.blockGradients[l];
+    const a = buf.blocks[l];
+    const dProj = this.throughDropout(dOut, a.attMask, N * C);
+    linearBackward(buf.dAttY, g.projW, g.projB, dProj, a.attY, p.projW, N, C, C);
+    attentionBackward(buf.dqkv, buf.dAttY, a.attention, B, T, C, nHead);
+    linearBackward(dInput, g.attnW, g.attnB, buf.dqkv, input, p.attnW, N, C, 3 * C);
+  }
+
+  private mlpBranchBackward(l: number, dOut: Float, dInput: Float, input: Float, N: number): void {
+    const buf = this.buffers as Buffers;
+    const C = this.config.nEmbd;
+    const p = this.blockParameters[l];
+    const g = this.blockGradients[l];
+    const a = buf.blocks[l];
+    const dProj = this.throughDropout(dOut, a.mlpMask, N * C);
+    linearBackward(buf.dGelu, g.fcProjW, g.fcProjB, dProj, a.gelu, p.fcProjW, N, 4 * C, C);
+    geluBackward(buf.dFc, buf.dGelu, a.fc, a.geluTanh, N * 4 * C);
+    linearBackward(dInput, g.fcW, g.fcB, buf.dFc, input, p.fcW, N, C, 4 * C);
+  }
+
+  // Dropout's gradient is its mask times dOut; dOut itself is still needed by the residual, so into a scratch.
+  private throughDropout(dOut: Float, mask: Float | null, n: number): Float {
+    if (!this.lastTraining || mask === null) return dOut;
+    const buf = this.buffers as Buffers;
+    buf.dMasked.set(dOut.subarray(0, n));
+    applyDropout(buf.dMasked, mask, n);
+    return buf.dMasked;
+  }
+
+  // Every buffer is used from its start with the current B and T, so buffers sized for a larger batch serve a
+  // smaller one: a model that trains on (12, 64) and generates with (1, t) allocates once.
+  private ensureBuffers(B: number, T: number): Buffers {
+    const old = this.buffers;
+    if (old !== null && B * T <= old.capacityRows && B * T * T <= old.capacityBatch * old.capacityTime * old.capacityTime && T <= old.capacityTime) {
+      old.B = B;
+      old.T = T;
+      return old;
+    }
+    if (old !== null) {
+      // grow to cover both shapes
+      const rows = Math.max(B * T, old.capacityRows), time = Math.max(T, old.capacityTime);
+      return this.allocate(Math.max(B, Math.ceil(rows / time), old.capacityBatch), time, B, T);
+    }
+    return this.allocate(B, T, B, T);
+  }
+
+  private allocate(capacityB: number, capacityT: number, B: number, T: number): Buffers {
+    const { vocabSize: V, nEmbd: C, nHead, nLayer, dropout } = this.config;
+    const FloatArray = this.dtype === "float32" ? Float32Array : Float64Array;
+    const N = capacityB * capacityT, withDropout = dropout > 0;
+    const f = (n: number): Float => new FloatArray(n);
+    const blocks: BlockActivations[] = [];
+    for (let l = 0; l < nLayer; l++) {
+      blocks.push({
+        ln1: f(N * C), ln1Mean: f(N), ln1Rstd: f(N),
+        qkv: f(N * 3 * C), attention: attentionState(this.dtype, capacityB, capacityT, C, nHead, withDropout), attY: f(N * C), attProj: f(N * C),
+        attMask: withDropout ? f(N * C) : null, res1: f(N * C),
+        ln2: f(N * C), ln2Mean: f(N), ln2Rstd: f(N),
+        fc: f(N * 4 * C), geluTanh: f(N * 4 * C), gelu: f(N * 4 * C), mlpProj: f(N * C), mlpMask: withDropout ? f(N * C) : null, res2: f(N * C),
+      });
+    }
+    this.buffers = {
+      B, T, capacityBatch: capacityB, capacityTime: capacityT, capacityRows: N, tokens: new Int32Array(N), targets: new Int32Array(N),
+      embedding: f(N * C), embeddingMask: withDropout ? f(N * C) : null, blocks,
+      lnf: f(N * C), lnfMean: f(N), lnfRstd: f(N), logits: f(N * V), probs: f(N * V),
+      dlogits: f(N * V), dres: f(N * C), dA: f(N * C), dB: f(N * C), dMasked: f(N * C), dAttY: f(N * C), dqkv: f(N * 3 * C),
+      dGelu: f(N * 4 * C), dFc: f(N * 4 * C),
+    };
+    this.lastLoss = undefined;
+    return this.buffers;
+  }
+}
+
+function shapeText(shape: readonly number[]): string {
+  return `(${shape.join(", ")})`;
+}
+
+function checkTokens(what: string, tokens: ArrayLike<number>, N: number, V: number, B: number, T: number): void {
+  if (tokens === null || typeof tokens !== "object" || typeof tokens.length !== "number") {
+    throw new TypeError(`GPT.forward: ${what} must be an array of token ids`);
+  }
+  if (tokens.length !== N) throw new RangeError(`GPT.forward: ${what} has ${tokens.length} ids; batch ${B} x time ${T} needs ${N}`);
+  for (let i = 0; i < N; i++) {
+    const id = tokens[i];
+    if (!Number.isInteger(id) || id < 0 || id >= V) {
+      throw new RangeError(`GPT.forward: ${what} id ${id} at batch row ${Math.floor(i / T)}, position ${i % T} is outside the vocabulary [0, ${V})`);
+    }
+  }
+}

@@ -1,0 +1,208 @@
+// The training loop, as nanoGPT's train.py: for each step a random batch, forward, backward, clip the gradient's
+// global norm, one AdamW step at the scheduled learning rate; every evalInterval steps the loss on fixed
+// validation batches. Seeded: the same seed gives the same losses to the last bit.
+import { checkOptions } from "../options.js";
+import { Generator } from "../random.js";
+import { AdamW } from "./adamw.js";
+import { estimateLoss, type TextDataset } from "./dataset.js";
+import type { GPT } from "./model.js";
+import { clipGradNorm, learningRate } from "./schedule.js";
+
+export interface TrainOptions {
+  /** Optimiser steps (nanoGPT's max_iters). */
+  steps: number;
+  /** Windows per batch (default 12, the CPU recipe). */
+  batchSize?: number;
+  /** Tokens per window (default the model's blockSize). */
+  blockSize?: number;
+  /** The peak learning rate, after warmup (default 1e-3). */
+  learningRate?: number;
+  /** The learning rate the cosine decays to (default learningRate / 10, as nanoGPT's min_lr). */
+  minLr?: number;
+  /** Steps of linear warmup (default 100, as nanoGPT's shakespeare_char). */
+  warmupSteps?: number;
+  /** The step where the cosine reaches minLr (default steps, as lr_decay_iters = max_iters). */
+  decaySteps?: number;
+  /** AdamW's decoupled weight decay on the 2-D parameters (default 0.1). */
+  weightDecay?: number;
+  /** AdamW's betas (default 0.9 and 0.99, as shakespeare_char: few tokens per step). */
+  beta1?: number;
+  beta2?: number;
+  /** Clip the gradient's global norm to this (default 1; 0 turns clipping off). */
+  gradClip?: number;
+  /** Evaluate every this many steps, and after the last (default 250). */
+  evalInterval?: number;
+  /** Validation batches per evaluation (default 20, as the CPU recipe's eval_iters). */
+  evalBatches?: number;
+  /** Seeds the training batches and dropout (default 1337). The validation batches have their own fixed seed. */
+  seed?: number;
+  /** Seeds the fixed validation batches (default 1337). */
+  evalSeed?: number;
+}
+
+/** What the progress callback hears after each step (and once before the first, with the initial validation loss). */
+export interface TrainProgress {
+  /** Optimiser steps done so far (0 before the first). */
+  step: number;
+  steps: number;
+  /** The loss of this step's batch, before its update (undefined at step 0). */
+  trainLoss?: number;
+  /** The loss on the fixed validation batches, after this step (only at evaluation steps). */
+  valLoss?: number;
+  /** The learning rate of this step's update (at step 0: of the first update). */
+  lr: number;
+  /** Training tokens per second so far, evaluations left out. */
+  tokensPerSecond: number;
+  elapsedSeconds: number;
+  /** An estimate from the pace so far (undefined at step 0, before there is a pace). */
+  secondsLeft?: number;
+}
+
+export interface TrainResult {
+  /** One entry per step, and step 0 first (the initial validation loss). */
+  history: TrainProgress[];
+  /** The evaluations alone: step 0, every evalInterval steps, and the last step. */
+  evaluations: { step: number; valLoss: number }[];
+  /** True when an interrupt (SIGINT: Ctrl-C, or a notebook's stop button) ended training before the last step. */
+  interrupted: boolean;
+}
+
+const trainSpec = {
+  steps: { kind: "integer", min: 1 },
+  batchSize: { kind: "integer", min: 1 },
+  blockSize: { kind: "integer", min: 1 },
+  learningRate: { kind: "finite", min: 0 },
+  minLr: { kind: "finite", min: 0 },
+  warmupSteps: { kind: "integer", min: 0 },
+  decaySteps: { kind: "integer", min: 1 },
+  weightDecay: { kind: "finite", min: 0 },
+  beta1: { kind: "finite", min: 0, max: 1 },
+  beta2: { kind: "finite", min: 0, max: 1 },
+  gradClip: { kind: "finite", min: 0 },
+  evalInterval: { kind: "integer", min: 1 },
+  evalBatches: { kind: "integer", min: 1 },
+  seed: { kind: "integer", min: 0 },
+  evalSeed: { kind: "integer", min: 0 },
+} as const;
+
+/** The options with every default filled in: what a run was, in full (a checkpoint records it). */
+export function trainSettings(model: GPT, options: TrainOptions): Required<TrainOptions> {
+  if (options === undefined || options === null) throw new TypeError("train: options are required, e.g. { steps: 2000 }");
+  const o = checkOptions("train", options, trainSpec);
+  if (o.steps === undefined) throw new TypeError("train: option steps is required, e.g. { steps: 2000 }");
+  const lr = o.learningRate ?? 1e-3;
+  const settings: Required<TrainOptions> = {
+    steps: o.steps,
+    batchSize: o.batchSize ?? 12,
+    blockSize: o.blockSize ?? model.config.blockSize,
+    learningRate: lr,
+    minLr: o.minLr ?? lr / 10,
+    warmupSteps: o.warmupSteps ?? 100,
+    decaySteps: o.decaySteps ?? o.steps,
+    weightDecay: o.weightDecay ?? 0.1,
+    beta1: o.beta1 ?? 0.9,
+    beta2: o.beta2 ?? 0.99,
+    gradClip: o.gradClip ?? 1,
+    evalInterval: o.evalInterval ?? 250,
+    evalBatches: o.evalBatches ?? 20,
+    seed: o.seed ?? 1337,
+    evalSeed: o.evalSeed ?? 1337,
+  };
+  if (settings.blockSize > model.config.blockSize) {
+    throw new RangeError(`train: blockSize ${settings.blockSize} is longer than the model's context ${model.config.blockSize}`);
+  }
+  if (settings.minLr > settings.learningRate) throw new RangeError(`train: minLr ${settings.minLr} is above learningRate ${settings.learningRate}`);
+  if (settings.warmupSteps >= settings.decaySteps) {
+    throw new RangeError(`train: warmupSteps ${settings.warmupSteps} must be below decaySteps ${settings.decaySteps}`);
+  }
+  return settings;
+}
+
+// Lets an interrupt be heard between steps.
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Trains the model in place and returns its history. onProgress hears every step; the promise resolves after the
+ * last step's evaluation. An interrupt (SIGINT: Ctrl-C in a terminal, the stop button of a notebook) ends training
+ * after the current step, keeping what it learned (result.interrupted); a second Ctrl-C in a terminal quits at once.
+ */
+export async function train(
+  model: GPT,
+  dataset: TextDataset,
+  options: TrainOptions,
+  onProgress?: (progress: TrainProgress) => void,
+): Promise<TrainResult> {
+  const s = trainSettings(model, options);
+  if (dataset.vocabSize !== model.config.vocabSize) {
+    throw new RangeError(`train: the dataset has ${dataset.vocabSize} characters, the model a vocabulary of ${model.config.vocabSize}`);
+  }
+  if (onProgress !== undefined && typeof onProgress !== "function") throw new TypeError("train: onProgress must be a function");
+  const schedule = { maxLr: s.learningRate, minLr: s.minLr, warmupSteps: s.warmupSteps, decaySteps: s.decaySteps };
+  const optimizer = new AdamW(model.parameters, { lr: s.learningRate, betas: [s.beta1, s.beta2], eps: 1e-8, weightDecay: s.weightDecay });
+  const generator = new Generator(s.seed);
+  const evaluate = () => estimateLoss(model, dataset, { batches: s.evalBatches, batchSize: s.batchSize, blockSize: s.blockSize, seed: s.evalSeed });
+  const tokensPerStep = s.batchSize * s.blockSize;
+
+  const history: TrainProgress[] = [];
+  const evaluations: { step: number; valLoss: number }[] = [];
+  const start = performance.now();
+  let trainingMs = 0;
+  const report = (progress: TrainProgress) => {
+    history.push(progress);
+    onProgress?.(progress);
+  };
+
+  // An interrupt ends training after the current step; the listener then removes itself, so a second Ctrl-C quits.
+  // It listens from the next turn of the event loop: a SIGINT listener added while a tslab cell's synchronous part
+  // runs (vm.runInThisContext with breakOnSigint) makes the notebook's stop button kill the kernel.
+  let interrupted = false;
+  const onInterrupt = (): void => {
+    interrupted = true;
+    process.off("SIGINT", onInterrupt);
+  };
+  await nextTurn();
+  process.on("SIGINT", onInterrupt);
+  try {
+    const initial = evaluate();
+    evaluations.push({ step: 0, valLoss: initial });
+    report({ step: 0, steps: s.steps, valLoss: initial, lr: learningRate(0, schedule), tokensPerSecond: 0, elapsedSeconds: (performance.now() - start) / 1000 });
+    await nextTurn();
+
+    for (let step = 1; step <= s.steps && !interrupted; step++) {
+      // nanoGPT's iteration iter_num = step - 1 uses get_lr(iter_num).
+      const lr = learningRate(step - 1, schedule);
+      const stepStart = performance.now();
+      const { inputs, targets } = dataset.getBatch("train", s.batchSize, s.blockSize, generator);
+      model.zeroGrad();
+      const { loss } = model.forward(inputs, s.batchSize, s.blockSize, { targets, training: true, generator });
+      if (loss === undefined || !Number.isFinite(loss)) {
+        throw new RangeError(`train: the loss at step ${step} is ${loss} (learning rate ${lr}); a lower learningRate may help`);
+      }
+      model.backward();
+      if (s.gradClip > 0) clipGradNorm(model.parameters, s.gradClip);
+      optimizer.step(lr);
+      trainingMs += performance.now() - stepStart;
+
+      let valLoss: number | undefined;
+      if (step % s.evalInterval === 0 || step === s.steps) {
+        valLoss = evaluate();
+        evaluations.push({ step, valLoss });
+      }
+      const elapsedSeconds = (performance.now() - start) / 1000;
+      report({
+        step,
+        steps: s.steps,
+        trainLoss: loss,
+        ...(valLoss === undefined ? {} : { valLoss }),
+        lr,
+        tokensPerSecond: (step * tokensPerStep) / (trainingMs / 1000),
+        elapsedSeconds,
+        secondsLeft: (elapsedSeconds / step) * (s.steps - step),
+      });
+      await nextTurn();
+    }
+  } finally {
+    process.off("SIGINT", onInterrupt);
+  }
+  return { history, evaluations, interrupted };
+}

@@ -1,0 +1,226 @@
+// `npm run train -- --out=FILE [options]`: trains a character-level GPT from the terminal, with a progress bar,
+// and writes a .safetensors checkpoint at each evaluation and at the end. Options take nanoGPT's train.py names.
+import { renameSync } from "node:fs";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { repoRoot } from "./repo.mjs";
+
+const defaults = "nanoGPT's CPU recipe (README: --block_size=64 --batch_size=12 --n_layer=4 --n_head=4 --n_embd=128 --max_iters=2000 --lr_decay_iters=2000 --dropout=0.0) with shakespeare_char's other values";
+
+/** Every option: its kind, default and help. The names are nanoGPT's, so its commands carry over. */
+export const options = {
+  out: { kind: "string", help: "the checkpoint to write (.safetensors), required" },
+  data: { kind: "string", default: "data/tinyshakespeare.txt", help: "the text to train on (relative to the project)" },
+  n_layer: { kind: "integer", default: 4, help: "transformer blocks" },
+  n_head: { kind: "integer", default: 4, help: "attention heads per block" },
+  n_embd: { kind: "integer", default: 128, help: "embedding width (a multiple of n_head)" },
+  block_size: { kind: "integer", default: 64, help: "context length in characters" },
+  dropout: { kind: "number", default: 0, help: "dropout probability while training" },
+  bias: { kind: "boolean", default: false, help: "biases in the linear layers and LayerNorms" },
+  norm: { kind: ["pre", "post"], default: "pre", help: "LayerNorm before each sublayer (GPT-2) or after the residual add" },
+  batch_size: { kind: "integer", default: 12, help: "windows per batch" },
+  max_iters: { kind: "integer", default: 2000, help: "optimiser steps" },
+  learning_rate: { kind: "number", default: 1e-3, help: "peak learning rate" },
+  min_lr: { kind: "number", default: 1e-4, help: "learning rate at the end of the cosine decay" },
+  warmup_iters: { kind: "integer", default: 100, help: "steps of linear warmup" },
+  lr_decay_iters: { kind: "integer", default: undefined, help: "step where the decay reaches min_lr (default max_iters)" },
+  weight_decay: { kind: "number", default: 0.1, help: "AdamW weight decay (2-D parameters only)" },
+  beta1: { kind: "number", default: 0.9, help: "AdamW beta1" },
+  beta2: { kind: "number", default: 0.99, help: "AdamW beta2" },
+  grad_clip: { kind: "number", default: 1, help: "clip the gradient's global norm to this (0: off)" },
+  eval_interval: { kind: "integer", default: 250, help: "evaluate and write the checkpoint every this many steps" },
+  eval_iters: { kind: "integer", default: 20, help: "validation batches per evaluation (fixed, seeded)" },
+  log_interval: { kind: "integer", default: 100, help: "steps between progress lines when the output is not a terminal" },
+  seed: { kind: "integer", default: 1337, help: "seeds the initial weights, the batches and dropout" },
+  dtype: { kind: ["float32", "float64"], default: "float32", help: "float32 trains fast; float64 is for checking" },
+  help: { kind: "boolean", default: false, help: "print this help" },
+};
+
+export function helpText() {
+  const lines = [
+    "Usage: npm run train -- --out=FILE.safetensors [--name=value ...]",
+    "",
+    "Trains a character-level GPT on a text and writes a .safetensors checkpoint (nanoGPT's parameter names and",
+    "shapes; the config, the characters and the run's settings in its metadata) at each evaluation and at the end.",
+    "Options use nanoGPT's train.py names, as --name=value or --name value (booleans: --bias or --bias=false).",
+    `Defaults: ${defaults}:`,
+    "warmup_iters 100, min_lr 1e-4, beta2 0.99, eval_interval 250, eval_iters 20, weight_decay 0.1, grad_clip 1.",
+    "",
+  ];
+  for (const [name, o] of Object.entries(options)) {
+    const kind = Array.isArray(o.kind) ? o.kind.join("|") : o.kind;
+    const value = o.default === undefined ? "" : ` (default ${o.default})`;
+    lines.push(`  --${name.padEnd(15)} ${kind.padEnd(15)} ${o.help}${value}`);
+  }
+  lines.push("", "Example: npm run train -- --out=out/shakespeare.safetensors --max_iters=500");
+  return lines.join("\n");
+}
+
+function parseValue(name, kind, text) {
+  const fail = (what) => {
+    throw new Error(`train: --${name} must be ${what}, got ${JSON.stringify(text)}`);
+  };
+  if (Array.isArray(kind)) return kind.includes(text) ? text : fail(`one of ${kind.join(", ")}`);
+  if (kind === "string") return text === "" ? fail("a non-empty string") : text;
+  if (kind === "boolean") return text === "true" ? true : text === "false" ? false : fail("true or false");
+  const value = Number(text);
+  if (text.trim() === "" || !Number.isFinite(value)) fail("a number");
+  if (kind === "integer" && !Number.isSafeInteger(value)) fail("an integer");
+  return value;
+}
+
+// "--nLayer" and "--n_layers" are near misses of --n_layer: say so.
+function suggestion(name) {
+  const snake = name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  const close = Object.keys(options).find((known) => known === snake || distance(known, snake) <= 2);
+  return close === undefined ? "" : ` (did you mean --${close}?)`;
+}
+
+function distance(a, b) {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = current;
+  }
+  return previous[b.length];
+}
+
+/** The options of a command line, defaults filled in; an unknown or malformed option is an error that says so. */
+export function parseArguments(argv) {
+  const given = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const match = /^--([A-Za-z_][A-Za-z0-9_]*)(?:=(.*))?$/s.exec(arg);
+    if (!match) throw new Error(`train: unexpected argument ${JSON.stringify(arg)}; options look like --name=value (see --help)`);
+    const [, name, inline] = match;
+    const spec = options[name];
+    if (spec === undefined) throw new Error(`train: unknown option --${name}${suggestion(name)}; see --help for the options`);
+    if (name in given) throw new Error(`train: --${name} is given twice`);
+    let text = inline;
+    if (text === undefined) {
+      if (spec.kind === "boolean" && (argv[i + 1] === undefined || argv[i + 1].startsWith("--"))) text = "true";
+      else if (argv[i + 1] === undefined) throw new Error(`train: --${name} needs a value`);
+      else text = argv[++i];
+    }
+    given[name] = parseValue(name, spec.kind, text);
+  }
+  const result = {};
+  for (const [name, o] of Object.entries(options)) result[name] = name in given ? given[name] : o.default;
+  if (!result.help && result.out === undefined) throw new Error("train: --out is required, e.g. --out=out/shakespeare.safetensors (see --help)");
+  return result;
+}
+
+/** The command that reproduces a run: every option that differs from its default, in the order of --help. */
+export function commandOf(args) {
+  const parts = ["npm run train --"];
+  for (const [name, o] of Object.entries(options)) {
+    if (name === "help" || args[name] === undefined || args[name] === o.default) continue;
+    parts.push(`--${name}=${args[name]}`);
+  }
+  return parts.join(" ");
+}
+
+async function main(argv) {
+  const args = parseArguments(argv);
+  if (args.help) {
+    console.log(helpText());
+    return;
+  }
+  const decay = args.lr_decay_iters ?? args.max_iters;
+  if (args.warmup_iters >= decay) {
+    throw new Error(`train: --warmup_iters ${args.warmup_iters} must be below --lr_decay_iters ${decay} (default --max_iters); e.g. --warmup_iters=${Math.floor(decay / 20)}`);
+  }
+  const lib = await import(pathToFileURL(resolve(repoRoot, "lib/dist/index.js")).href);
+  const { readFileSync } = await import("node:fs");
+  const text = readFileSync(resolve(repoRoot, args.data), "utf8");
+  const dataset = lib.TextDataset.fromText(text);
+  const config = lib.gptConfig({
+    vocabSize: dataset.vocabSize,
+    blockSize: args.block_size,
+    nLayer: args.n_layer,
+    nHead: args.n_head,
+    nEmbd: args.n_embd,
+    dropout: args.dropout,
+    bias: args.bias,
+    norm: args.norm,
+  });
+  const model = lib.GPT.create(config, { seed: args.seed, dtype: args.dtype });
+  const trainOptions = {
+    steps: args.max_iters,
+    batchSize: args.batch_size,
+    learningRate: args.learning_rate,
+    minLr: args.min_lr,
+    warmupSteps: args.warmup_iters,
+    decaySteps: decay,
+    weightDecay: args.weight_decay,
+    beta1: args.beta1,
+    beta2: args.beta2,
+    gradClip: args.grad_clip,
+    evalInterval: args.eval_interval,
+    evalBatches: args.eval_iters,
+    seed: args.seed,
+  };
+  const settings = lib.trainSettings(model, trainOptions);
+  const out = resolve(process.cwd(), args.out);
+  const command = commandOf(args);
+  const parameters = model.parameters.reduce((n, p) => n + p.data.length, 0);
+  console.log(`${command}`);
+  console.log(`${parameters.toLocaleString("en-US")} parameters, ${dataset.train.length.toLocaleString("en-US")} training and ${dataset.val.length.toLocaleString("en-US")} validation characters, ${args.dtype}`);
+
+  const save = (progress) => {
+    // Written beside, then renamed: an interrupted write never leaves a truncated checkpoint behind.
+    const partial = `${out}.partial`;
+    lib.saveCheckpoint(partial, model, {
+      tokenizer: dataset.tokenizer,
+      metadata: {
+        command,
+        training: JSON.stringify({ ...settings, step: progress.step, valLoss: progress.valLoss, data: args.data }),
+      },
+    });
+    renameSync(partial, out);
+  };
+
+  const tty = process.stdout.isTTY === true;
+  let lastDraw = 0;
+  const barWidth = 24;
+  const onProgress = (p) => {
+    const line = lib.progressLine(p);
+    if (p.valLoss !== undefined) {
+      if (p.step > 0) save(p);
+      const saved = p.step > 0 ? `, saved ${args.out}` : "";
+      process.stdout.write(`${tty ? "\r\x1b[K" : ""}step ${p.step}: val loss ${p.valLoss.toFixed(4)}${saved}\n`);
+    }
+    if (tty) {
+      const now = Date.now();
+      if (now - lastDraw < 100 && p.step !== p.steps) return;
+      lastDraw = now;
+      const filled = Math.round((barWidth * p.step) / p.steps);
+      // Cut to the terminal's width: a wrapped line would not be rewritten in place by the next \r.
+      const bar = `[${"#".repeat(filled)}${".".repeat(barWidth - filled)}] ${line}`;
+      process.stdout.write(`\r\x1b[K${bar.slice(0, (process.stdout.columns || 200) - 1)}`);
+      if (p.step === p.steps) process.stdout.write("\n");
+    } else if (p.step > 0 && (p.step % args.log_interval === 0 || p.step === p.steps)) {
+      process.stdout.write(`${line}\n`);
+    }
+  };
+  const { history, evaluations, interrupted } = await lib.train(model, dataset, trainOptions, onProgress);
+  if (interrupted) {
+    // Ctrl-C: train() stopped after the step it was in; keep what was learned.
+    const last = history[history.length - 1];
+    if (last.step > 0) save(last);
+    const kept = last.step > 0 ? `checkpoint ${args.out} (no evaluation at this step)` : "nothing trained, no checkpoint written";
+    process.stdout.write(`${tty ? "\n" : ""}interrupted after step ${last.step}: ${kept}\n`);
+    process.exitCode = 130;
+    return;
+  }
+  const final = evaluations[evaluations.length - 1];
+  console.log(`done: val loss ${final.valLoss.toFixed(4)} after ${final.step} steps; checkpoint ${args.out}`);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(process.argv.slice(2)).catch((error) => {
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exit(1);
+  });
+}
