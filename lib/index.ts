@@ -70,6 +70,7 @@ export {
   type LineChartOptions,
   type LineSeries,
 } from "./plot/index.js";
+export { liveOutput, type LiveOutput } from "./plot/index.js";
 // The GPT (lib/gpt/): config, parameters under nanoGPT's names, the model with every gradient by hand, and its optimiser.
 export { normalFill, randn, type NormalOptions } from "./random.js";
 export { gemm, type GemmOptions } from "./kernels/gemm.js";

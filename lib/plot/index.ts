@@ -1,6 +1,7 @@
 // The plots a notebook draws with one line: show(heatmap(scores, { labels: diagram.tokens })).
 export type { Figure } from "./figure.js";
 export { show } from "./show.js";
+export { liveOutput, type LiveOutput } from "./show.js";
 export { heatmap, heatmapSchemes, type HeatmapOptions } from "./heatmap.js";
 export { bars, compareBars, type BarsOptions, type CompareBarsOptions } from "./bars.js";
 export { contributions, type ContributionsOptions } from "./contributions.js";
