@@ -1,8 +1,8 @@
 """Proves that checkpoints cross between this project and PyTorch, both ways, with the same logits.
 
   /usr/bin/python3 scripts/checkpoint_roundtrip.py            check both directions, print the agreement
-  /usr/bin/python3 scripts/checkpoint_roundtrip.py --fixture  also rewrite test/fixtures/gpt/pytorch-*.safetensors
-                                                              and pytorch-logits.json (the tests load them)
+  /usr/bin/python3 scripts/checkpoint_roundtrip.py --fixture  also rewrite test/fixtures/gpt/pytorch-*.safetensors,
+                                                              pytorch-logits.json and pytorch-train.json (the tests load them)
 
 Needs PyTorch (Debian: apt install python3-torch; 1.13 is enough) and the built lib (npm run build); not needed by
 the tests or CI, which read the committed fixture. No safetensors package needed: the format is read and written
@@ -182,6 +182,55 @@ def model_from_checkpoint(path, dtype):
     return model.eval(), config, metadata
 
 
+# ---------------------------------------------------------------- nanoGPT's training loop, for the lib's train()
+
+
+def get_lr(it, o):
+    if it < o["warmupSteps"]:
+        return o["learningRate"] * (it + 1) / (o["warmupSteps"] + 1)
+    if it > o["decaySteps"]:
+        return o["minLr"]
+    ratio = (it - o["warmupSteps"]) / (o["decaySteps"] - o["warmupSteps"])
+    return o["minLr"] + 0.5 * (1.0 + math.cos(math.pi * ratio)) * (o["learningRate"] - o["minLr"])
+
+
+def pytorch_train(config, o, train_data, val_data):
+    torch.manual_seed(o["seed"])
+    model = GPT(config).double()
+    params = [p for p in model.parameters()]
+    groups = [{"params": [p for p in params if p.dim() >= 2], "weight_decay": o["weightDecay"]},
+              {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0}]
+    optimizer = torch.optim.AdamW(groups, lr=o["learningRate"], betas=(o["beta1"], o["beta2"]), eps=1e-8)
+    B, T = o["batchSize"], config["blockSize"]
+
+    def get_batch(data, g):
+        ix = torch.randint(len(data) - T, (B,), generator=g)
+        return torch.stack([data[i : i + T] for i in ix]), torch.stack([data[i + 1 : i + 1 + T] for i in ix])
+
+    @torch.no_grad()
+    def estimate_loss():
+        model.eval()
+        g = torch.Generator().manual_seed(o["evalSeed"])
+        losses = [model(*get_batch(val_data, g))[1].item() for _ in range(o["evalBatches"])]
+        model.train()
+        return sum(losses) / len(losses)
+
+    g = torch.Generator().manual_seed(o["seed"])
+    train_losses, evaluations = [], [{"step": 0, "valLoss": estimate_loss()}]
+    for step in range(1, o["steps"] + 1):
+        for group in optimizer.param_groups:
+            group["lr"] = get_lr(step - 1, o)
+        _, loss = model(*get_batch(train_data, g))
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), o["gradClip"])
+        optimizer.step()
+        train_losses.append(loss.item())
+        if step % o["evalInterval"] == 0 or step == o["steps"]:
+            evaluations.append({"step": step, "valLoss": estimate_loss()})
+    return train_losses, evaluations
+
+
 # ---------------------------------------------------------------- the lib's side
 
 
@@ -194,7 +243,7 @@ def node(*args, stdin=None):
 
 def our_logits(path, dtype, tokens, targets):
     request = json.dumps({"tokens": tokens.flatten().tolist(), "targets": targets.flatten().tolist(), "batch": tokens.shape[0], "time": tokens.shape[1]})
-    reply = json.loads(node("scripts/checkpoint_logits.mjs", str(path), f"--dtype={dtype}", stdin=request))
+    reply = json.loads(node("scripts/checkpoint_roundtrip_lib.mjs", "logits", str(path), dtype, stdin=request))
     return torch.tensor(reply["logits"], dtype=torch.float64).view(tokens.shape[0], tokens.shape[1], -1), reply["loss"]
 
 
@@ -264,12 +313,27 @@ def main():
         print("3. init: GPT.create(config, { seed: 1337 }) against torch.manual_seed(1337); GPT(config)")
         config = dict(vocabSize=len(chars), blockSize=16, nLayer=2, nHead=2, nEmbd=16, dropout=0.0, bias=True, norm="pre")
         created = Path(tmp) / "created.safetensors"
-        node("scripts/checkpoint_logits.mjs", "--create", json.dumps(config), "--seed=1337", f"--out={created}")
+        node("scripts/checkpoint_roundtrip_lib.mjs", "create", json.dumps(config), "1337", str(created))
         torch.manual_seed(1337)
         reference = GPT(config).state_dict()
         mine, _ = load_safetensors(created)
         differing = [name for name, t in mine.items() if not torch.equal(t, reference[name])]
         print(f"  {len(mine)} tensors, {len(differing)} differ{': ' + ', '.join(differing) if differing else ' (bit for bit)'}")
+
+    print("4. training, float64: the lib's train() against nanoGPT's loop in PyTorch, 30 steps")
+    stoi = {c: i for i, c in enumerate(chars)}
+    data = torch.tensor([stoi[c] for c in text])
+    n = int(len(data) * 0.9)
+    config = dict(vocabSize=len(chars), blockSize=16, nLayer=2, nHead=2, nEmbd=16, dropout=0.0, bias=False, norm="pre")
+    o = dict(steps=30, batchSize=4, learningRate=3e-3, minLr=3e-4, warmupSteps=5, decaySteps=30, weightDecay=0.1, beta1=0.9,
+             beta2=0.99, gradClip=1.0, evalInterval=10, evalBatches=2, seed=1337, evalSeed=1337)
+    theirs, their_evals = pytorch_train(config, o, data[:n], data[n:])
+    ours = json.loads(node("scripts/checkpoint_roundtrip_lib.mjs", "train", json.dumps(config), json.dumps(o), "float64"))
+    step_diff = max(abs(a - b) for a, b in zip(theirs, ours["trainLosses"]))
+    eval_diff = max(abs(a["valLoss"] - b["valLoss"]) for a, b in zip(their_evals, ours["evaluations"]))
+    print(f"  train losses: step 1 {theirs[0]:.12f} (PyTorch) {ours['trainLosses'][0]:.12f} (lib); step 30 {theirs[-1]:.12f} {ours['trainLosses'][-1]:.12f}")
+    print(f"  max |difference|: {step_diff:.3e} over the 30 step losses, {eval_diff:.3e} over the {len(their_evals)} validation losses")
+    training = {"config": config, "options": o, "trainLosses": theirs, "evaluations": their_evals, "torch": torch.__version__}
 
     if write_fixture:
         FIXTURES.mkdir(parents=True, exist_ok=True)
@@ -287,6 +351,7 @@ def main():
             expected[name] = {"tokens": tokens.flatten().tolist(), "targets": targets.flatten().tolist(), "batch": 2, "time": 8,
                               "logits": logits.flatten().tolist(), "loss": loss.item(), "torch": torch.__version__}
         (FIXTURES / "pytorch-logits.json").write_text(json.dumps(expected) + "\n")
+        (FIXTURES / "pytorch-train.json").write_text(json.dumps(training) + "\n")
         print(f"wrote the fixtures in {FIXTURES.relative_to(ROOT)}")
 
 

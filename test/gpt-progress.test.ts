@@ -39,7 +39,8 @@ describe("lossCurves and liveTrainingProgress", () => {
     expect(figure.markup).toContain("train (batch loss)");
     expect(figure.markup).toContain("validation");
     expect(figure.markup).toContain(">run<");
-    expect(() => lossCurves([at(0, { trainLoss: undefined, valLoss: 4.2 })])).toThrow("lossCurves: the history needs a trained step and an evaluation");
+    expect(() => lossCurves([at(0, { trainLoss: undefined, valLoss: 4.2 })])).toThrow("lossCurves: the history has no trained step yet");
+    expect(lossCurves([at(1)]).markup).not.toContain("validation");
   });
 
   it("redraws one output from step 1, at evaluations and at the end, otherwise at most once every `seconds`", () => {

@@ -1,6 +1,7 @@
 // The training loop: the schedule it follows, the evaluations it makes, the progress it reports, losses that go down,
 // and the same losses to the last bit in a fresh process.
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
@@ -12,6 +13,8 @@ import {
   readDataText,
   train,
   trainSettings,
+  type GPTConfig,
+  type TrainOptions,
   type TrainProgress,
 } from "../lib/index.js";
 
@@ -63,6 +66,24 @@ describe("train", () => {
       expect(rows.filter(([, , val]) => val !== null).map(([step]) => step)).toEqual([0, 6, 12]);
       expect(run()).toBe(a);
     }
+  });
+
+  it("follows nanoGPT's loop in PyTorch 1.13 step for step (float64: same init, batches, AdamW, clipping, schedule)", async () => {
+    // Written by scripts/checkpoint_roundtrip.py --fixture: nanoGPT's train.py loop on the same settings.
+    const fixture = JSON.parse(readFileSync(join(import.meta.dirname, "fixtures", "gpt", "pytorch-train.json"), "utf8")) as {
+      config: GPTConfig;
+      options: Required<TrainOptions>;
+      trainLosses: number[];
+      evaluations: { step: number; valLoss: number }[];
+    };
+    const model = GPT.create(gptConfig(fixture.config), { seed: fixture.options.seed, dtype: "float64" });
+    const { history, evaluations } = await train(model, dataset, fixture.options);
+    const losses = history.slice(1).map((p) => p.trainLoss as number);
+    expect(losses.length).toBe(30);
+    expect(Math.max(...losses.map((loss, k) => Math.abs(loss - fixture.trainLosses[k])))).toBeLessThan(1e-12);
+    expect(evaluations.map((e) => e.step)).toEqual(fixture.evaluations.map((e) => e.step));
+    expect(Math.max(...evaluations.map((e, k) => Math.abs(e.valLoss - fixture.evaluations[k].valLoss)))).toBeLessThan(1e-12);
+    expect(fixture.trainLosses[29]).toBeLessThan(fixture.trainLosses[0] - 0.5);
   });
 
   it("fills the defaults of nanoGPT's recipe and refuses what cannot run", () => {

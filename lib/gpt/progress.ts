@@ -1,5 +1,6 @@
 // Watching a run: one status line (the terminal's progress bar and the notebook's live figure share it) and the
 // train and validation loss curves.
+import { checkOptions } from "../options.js";
 import { lineChart } from "../plot/lineChart.js";
 import type { Figure } from "../plot/figure.js";
 import type { TrainProgress } from "./train.js";
@@ -27,15 +28,16 @@ export function progressLine(progress: TrainProgress): string {
 
 /** The loss of each step's batch and the validation loss at each evaluation, against the step. */
 export function lossCurves(history: readonly TrainProgress[], options: { title?: string; width?: number; height?: number } = {}): Figure {
+  const { title, width = 560, height = 300 } = checkOptions("lossCurves", options, { title: "string", width: { kind: "integer", min: 1 }, height: { kind: "integer", min: 1 } });
+  if (!Array.isArray(history)) throw new TypeError("lossCurves: history must be an array, e.g. the history train() returns");
   const trained = history.filter((p) => p.trainLoss !== undefined);
   const evaluated = history.filter((p) => p.valLoss !== undefined);
-  if (trained.length === 0 || evaluated.length === 0) throw new RangeError("lossCurves: the history needs a trained step and an evaluation");
+  if (trained.length === 0) throw new RangeError("lossCurves: the history has no trained step yet");
+  const series = [{ x: trained.map((p) => p.step), y: trained.map((p) => p.trainLoss as number), name: "train (batch loss)" }];
+  if (evaluated.length > 0) series.push({ x: evaluated.map((p) => p.step), y: evaluated.map((p) => p.valLoss as number), name: "validation" });
   return lineChart(
-    [
-      { x: trained.map((p) => p.step), y: trained.map((p) => p.trainLoss as number), name: "train (batch loss)" },
-      { x: evaluated.map((p) => p.step), y: evaluated.map((p) => p.valLoss as number), name: "validation" },
-    ],
-    { xLabel: "step", yLabel: "loss", title: options.title, width: options.width ?? 560, height: options.height ?? 300, dots: false },
+    series,
+    { xLabel: "step", yLabel: "loss", title, width, height },
   );
 }
 
@@ -51,8 +53,7 @@ export interface LiveDisplay {
  */
 export function liveTrainingProgress(display: LiveDisplay, options: { seconds?: number } = {}): (progress: TrainProgress) => void {
   if (typeof display?.show !== "function") throw new TypeError("liveTrainingProgress: display must have show(figure), e.g. liveOutput()");
-  const { seconds = 1 } = options;
-  if (!(seconds >= 0)) throw new RangeError(`liveTrainingProgress: seconds ${seconds} must be >= 0`);
+  const { seconds = 1 } = checkOptions("liveTrainingProgress", options, { seconds: { kind: "finite", min: 0 } });
   const history: TrainProgress[] = [];
   let last = -Infinity;
   return (progress) => {
