@@ -87,34 +87,24 @@ function block(ap: usize, bp: usize, kc: i32, c: usize, ldc: i32, rows: i32, col
  * packedA needs 4 * roundUp(min(m, MC), MR) * min(k, KC) bytes, packedB 4 * roundUp(n, NR) * min(k, KC), tile 4 * MR * NR.
  */
 export function matmul(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, transposeB: i32, packedA: usize, packedB: usize, tile: usize): void {
-  memory.fill(c, 0, <usize>(m * n) << 2);
-  const rs = transposeB ? 1 : n;
-  const cs = transposeB ? k : 1;
-  for (let k0 = 0; k0 < k; k0 += KC) {
-    const kc = min(KC, k - k0);
-    packB(b, rs, cs, k0, kc, n, packedB);
-    for (let i0 = 0; i0 < m; i0 += MC) {
-      const rows = min(MC, m - i0);
-      packA(a + (<usize>(i0 * k) << 2), k, rows, k0, kc, packedA);
-      // B panel outside, A micro-panels inside: the KC x NR B panel stays in L1, the MC x KC A block in L2.
-      for (let j0 = 0; j0 < n; j0 += NR) {
-        const bp = packedB + (<usize>(j0 * kc) << 2);
-        for (let r0 = 0; r0 < rows; r0 += MR) {
-          block(packedA + (<usize>(r0 * kc) << 2), bp, kc, c + (<usize>((i0 + r0) * n + j0) << 2), n, min(MR, rows - r0), min(NR, n - j0), tile);
-        }
-      }
-    }
-  }
+  gemm(a, b, c, m, k, n, 0, transposeB, 0, packedA, packedB, tile);
 }
 
-/** Rows [0, m) and depth [k0, k0 + kc) of A into MR-row micro-panels, zero padded; A(i, p) sits at a + 4 * (i * rs + p * cs). */
+/**
+ * Rows [0, m) and depth [k0, k0 + kc) of A into MR-row micro-panels, zero padded; A(i, p) sits at a + 4 * (i * rs + p * cs).
+ * Depth outside, rows inside: for A read transposed (rs 1) the MR values of one step are adjacent, one vector load.
+ */
 function packAStrided(a: usize, rs: i32, cs: i32, m: i32, k0: i32, kc: i32, dst: usize): void {
   for (let i0 = 0; i0 < m; i0 += MR) {
     const rows = min(MR, m - i0);
-    for (let r = 0; r < MR; r++) {
-      const src = a + (<usize>((i0 + r) * rs + k0 * cs) << 2);
+    const panel = a + (<usize>(i0 * rs + k0 * cs) << 2);
+    if (rs == 1 && rows == MR) {
+      for (let p = 0; p < kc; p++) v128.store(dst + (<usize>(p * MR) << 2), v128.load(panel + (<usize>(p * cs) << 2)));
+    } else {
       for (let p = 0; p < kc; p++) {
-        store<f32>(dst + (<usize>(p * MR + r) << 2), r < rows ? load<f32>(src + (<usize>(p * cs) << 2)) : 0);
+        for (let r = 0; r < MR; r++) {
+          store<f32>(dst + (<usize>(p * MR + r) << 2), r < rows ? load<f32>(panel + (<usize>(r * rs + p * cs) << 2)) : 0);
+        }
       }
     }
     dst += <usize>(MR * kc) << 2;
@@ -141,6 +131,7 @@ export function gemm(
     for (let i0 = 0; i0 < m; i0 += MC) {
       const rows = min(MC, m - i0);
       packAStrided(a + (<usize>(i0 * ars) << 2), ars, acs, rows, k0, kc, packedA);
+      // B panel outside, A micro-panels inside: the KC x NR B panel stays in L1, the MC x KC A block in L2.
       for (let j0 = 0; j0 < n; j0 += NR) {
         const bp = packedB + (<usize>(j0 * kc) << 2);
         for (let r0 = 0; r0 < rows; r0 += MR) {

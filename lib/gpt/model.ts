@@ -43,13 +43,18 @@ interface BlockActivations {
   qkv: Float; attention: AttentionState; attY: Float; attProj: Float; attMask: Float | null;
   res1: Float;
   ln2: Float; ln2Mean: Float; ln2Rstd: Float;
-  fc: Float; gelu: Float; mlpProj: Float; mlpMask: Float | null;
+  fc: Float; geluTanh: Float; gelu: Float; mlpProj: Float; mlpMask: Float | null;
   res2: Float;
 }
 
 interface Buffers {
+  /** The shape of the last forward. */
   B: number;
   T: number;
+  /** The shape the buffers were sized for (rows = batch x time): any B x T with B T <= rows, B T T <= batch time^2 and T <= time fits. */
+  capacityBatch: number;
+  capacityTime: number;
+  capacityRows: number;
   tokens: Int32Array;
   targets: Int32Array;
   embedding: Float; embeddingMask: Float | null;
@@ -69,6 +74,7 @@ export class GPT {
   readonly parameters: Parameter[];
   private readonly byName: Map<string, Parameter>;
   private readonly blockParameters: BlockParameters[];
+  private readonly blockGradients: BlockParameters[];
   private readonly generator: Generator;
   private buffers: Buffers | null = null;
   private lastLoss: number | undefined = undefined;
@@ -80,19 +86,8 @@ export class GPT {
     this.parameters = parameters;
     this.byName = new Map(parameters.map((p) => [p.name, p]));
     this.generator = generator;
-    const get = (name: string): Float => this.parameter(name).data;
-    const maybe = (name: string): Float | null => (config.bias ? get(name) : null);
-    this.blockParameters = Array.from({ length: config.nLayer }, (_, i) => {
-      const h = `transformer.h.${i}`;
-      return {
-        ln1w: get(`${h}.ln_1.weight`), ln1b: maybe(`${h}.ln_1.bias`),
-        attnW: get(`${h}.attn.c_attn.weight`), attnB: maybe(`${h}.attn.c_attn.bias`),
-        projW: get(`${h}.attn.c_proj.weight`), projB: maybe(`${h}.attn.c_proj.bias`),
-        ln2w: get(`${h}.ln_2.weight`), ln2b: maybe(`${h}.ln_2.bias`),
-        fcW: get(`${h}.mlp.c_fc.weight`), fcB: maybe(`${h}.mlp.c_fc.bias`),
-        fcProjW: get(`${h}.mlp.c_proj.weight`), fcProjB: maybe(`${h}.mlp.c_proj.bias`),
-      };
-    });
+    this.blockParameters = Array.from({ length: config.nLayer }, (_, l) => this.blockTensors(l, "data"));
+    this.blockGradients = Array.from({ length: config.nLayer }, (_, l) => this.blockTensors(l, "grad"));
   }
 
   /** A new model with nanoGPT's init: GPT.create(config, { seed }) equals torch.manual_seed(seed); GPT(config) (float32 draws). */
@@ -232,14 +227,15 @@ export class GPT {
     return this.parameter(name).grad;
   }
 
-  private blockGrads(l: number): BlockParameters {
+  // Layer l's weights (or their gradients) by role, looked up once.
+  private blockTensors(l: number, which: "data" | "grad"): BlockParameters {
     const h = `transformer.h.${l}`;
-    const g = (name: string): Float => this.grad(`${h}.${name}`);
-    const gb = (name: string): Float | null => this.biasGrad(`${h}.${name}`);
+    const get = (name: string): Float => this.parameter(`${h}.${name}`)[which];
+    const maybe = (name: string): Float | null => (this.config.bias ? get(name) : null);
     return {
-      ln1w: g("ln_1.weight"), ln1b: gb("ln_1.bias"), attnW: g("attn.c_attn.weight"), attnB: gb("attn.c_attn.bias"),
-      projW: g("attn.c_proj.weight"), projB: gb("attn.c_proj.bias"), ln2w: g("ln_2.weight"), ln2b: gb("ln_2.bias"),
-      fcW: g("mlp.c_fc.weight"), fcB: gb("mlp.c_fc.bias"), fcProjW: g("mlp.c_proj.weight"), fcProjB: gb("mlp.c_proj.bias"),
+      ln1w: get("ln_1.weight"), ln1b: maybe("ln_1.bias"), attnW: get("attn.c_attn.weight"), attnB: maybe("attn.c_attn.bias"),
+      projW: get("attn.c_proj.weight"), projB: maybe("attn.c_proj.bias"), ln2w: get("ln_2.weight"), ln2b: maybe("ln_2.bias"),
+      fcW: get("mlp.c_fc.weight"), fcB: maybe("mlp.c_fc.bias"), fcProjW: get("mlp.c_proj.weight"), fcProjB: maybe("mlp.c_proj.bias"),
     };
   }
 
@@ -295,7 +291,7 @@ export class GPT {
     const p = this.blockParameters[l];
     const a = (this.buffers as Buffers).blocks[l];
     linearForward(a.fc, input, p.fcW, p.fcB, N, C, 4 * C);
-    geluForward(a.gelu, a.fc, N * 4 * C);
+    geluForward(a.gelu, a.geluTanh, a.fc, N * 4 * C);
     linearForward(a.mlpProj, a.gelu, p.fcProjW, p.fcProjB, N, 4 * C, C);
     if (drop) this.dropout(a.mlpProj, a.mlpMask as Float, N * C, generator);
   }
@@ -306,7 +302,7 @@ export class GPT {
     const { nEmbd: C, norm } = this.config;
     const N = B * T;
     const p = this.blockParameters[l];
-    const g = this.blockGrads(l);
+    const g = this.blockGradients[l];
     const a = buf.blocks[l];
     let { dres, dA, dB } = buf;
     if (norm === "pre") {
@@ -338,7 +334,7 @@ export class GPT {
     const { nEmbd: C, nHead } = this.config;
     const N = B * T;
     const p = this.blockParameters[l];
-    const g = this.blockGrads(l);
+    const g = this.blockGradients[l];
     const a = buf.blocks[l];
     const dProj = this.throughDropout(dOut, a.attMask, N * C);
     linearBackward(buf.dAttY, g.projW, g.projB, dProj, a.attY, p.projW, N, C, C);
@@ -350,11 +346,11 @@ export class GPT {
     const buf = this.buffers as Buffers;
     const C = this.config.nEmbd;
     const p = this.blockParameters[l];
-    const g = this.blockGrads(l);
+    const g = this.blockGradients[l];
     const a = buf.blocks[l];
     const dProj = this.throughDropout(dOut, a.mlpMask, N * C);
     linearBackward(buf.dGelu, g.fcProjW, g.fcProjB, dProj, a.gelu, p.fcProjW, N, 4 * C, C);
-    geluBackward(buf.dFc, buf.dGelu, a.fc, N * 4 * C);
+    geluBackward(buf.dFc, buf.dGelu, a.fc, a.geluTanh, N * 4 * C);
     linearBackward(dInput, g.fcW, g.fcB, buf.dFc, input, p.fcW, N, C, 4 * C);
   }
 
@@ -367,25 +363,40 @@ export class GPT {
     return buf.dMasked;
   }
 
+  // Every buffer is used from its start with the current B and T, so buffers sized for a larger batch serve a
+  // smaller one: a model that trains on (12, 64) and generates with (1, t) allocates once.
   private ensureBuffers(B: number, T: number): Buffers {
     const old = this.buffers;
-    if (old !== null && old.B === B && old.T === T) return old;
+    if (old !== null && B * T <= old.capacityRows && B * T * T <= old.capacityBatch * old.capacityTime * old.capacityTime && T <= old.capacityTime) {
+      old.B = B;
+      old.T = T;
+      return old;
+    }
+    if (old !== null) {
+      // grow to cover both shapes
+      const rows = Math.max(B * T, old.capacityRows), time = Math.max(T, old.capacityTime);
+      return this.allocate(Math.max(B, Math.ceil(rows / time), old.capacityBatch), time, B, T);
+    }
+    return this.allocate(B, T, B, T);
+  }
+
+  private allocate(capacityB: number, capacityT: number, B: number, T: number): Buffers {
     const { vocabSize: V, nEmbd: C, nHead, nLayer, dropout } = this.config;
     const FloatArray = this.dtype === "float32" ? Float32Array : Float64Array;
-    const N = B * T, withDropout = dropout > 0;
+    const N = capacityB * capacityT, withDropout = dropout > 0;
     const f = (n: number): Float => new FloatArray(n);
     const blocks: BlockActivations[] = [];
     for (let l = 0; l < nLayer; l++) {
       blocks.push({
         ln1: f(N * C), ln1Mean: f(N), ln1Rstd: f(N),
-        qkv: f(N * 3 * C), attention: attentionState(this.dtype, B, T, C, nHead, withDropout), attY: f(N * C), attProj: f(N * C),
+        qkv: f(N * 3 * C), attention: attentionState(this.dtype, capacityB, capacityT, C, nHead, withDropout), attY: f(N * C), attProj: f(N * C),
         attMask: withDropout ? f(N * C) : null, res1: f(N * C),
         ln2: f(N * C), ln2Mean: f(N), ln2Rstd: f(N),
-        fc: f(N * 4 * C), gelu: f(N * 4 * C), mlpProj: f(N * C), mlpMask: withDropout ? f(N * C) : null, res2: f(N * C),
+        fc: f(N * 4 * C), geluTanh: f(N * 4 * C), gelu: f(N * 4 * C), mlpProj: f(N * C), mlpMask: withDropout ? f(N * C) : null, res2: f(N * C),
       });
     }
     this.buffers = {
-      B, T, tokens: new Int32Array(N), targets: new Int32Array(N),
+      B, T, capacityBatch: capacityB, capacityTime: capacityT, capacityRows: N, tokens: new Int32Array(N), targets: new Int32Array(N),
       embedding: f(N * C), embeddingMask: withDropout ? f(N * C) : null, blocks,
       lnf: f(N * C), lnfMean: f(N), lnfRstd: f(N), logits: f(N * V), probs: f(N * V),
       dlogits: f(N * V), dres: f(N * C), dA: f(N * C), dB: f(N * C), dMasked: f(N * C), dAttY: f(N * C), dqkv: f(N * 3 * C),
