@@ -105,3 +105,4 @@ export {
   type SaveCheckpointOptions,
   type LoadCheckpointOptions,
 } from "./gpt/checkpoint.js";
+export { liveOutput, type LiveOutput } from "./plot/index.js";

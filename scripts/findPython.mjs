@@ -1,13 +1,14 @@
 // Finds a Python that can run notebooks (nbclient, nbformat, nbconvert), or says how to install one.
 import { spawnSync } from "node:child_process";
+import { jupyterInstallLine } from "./findJupyter.mjs";
 
 const modules = "nbclient, nbformat, nbconvert";
 
 export const installHelp = [
   `No Python with ${modules} was found (tried $JUPYTER_PYTHON, python3, /usr/bin/python3, python).`,
-  "Install them, then run the command again:",
-  "  Debian/Ubuntu: sudo apt-get install -y python3-nbconvert python3-nbclient python3-jupyter-client jupyter-core python3-ipykernel",
-  "  elsewhere:     pip install jupyterlab nbclient nbconvert",
+  "Install them (JupyterLab brings them), then run the command again:",
+  `  ${jupyterInstallLine}`,
+  "  or on Debian/Ubuntu: sudo apt-get install -y python3-nbconvert python3-nbclient python3-jupyter-client jupyter-core python3-ipykernel",
   "Or point JUPYTER_PYTHON at a Python that has them.",
 ].join("\n");
 

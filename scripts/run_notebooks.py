@@ -4,7 +4,8 @@
 
 --check (default) runs each notebook in memory and compares its fresh outputs with the committed
 ones; --write stores the fresh outputs in the files; --html DIR writes an HTML page per notebook
-and an index.html. With no NOTEBOOK, all notebooks/*.ipynb run in name order.
+and an index.html. scripts/notebooks.mjs passes the numbered series (notebooks/NN-*.ipynb) when
+given no NOTEBOOK, so a learner's own notebooks never become part of the tutorial.
 
 A failing cell fails the run: tslab reports an error only as stderr text with a reply status that
 is not "ok", and then aborts the later cells, so each reply's status is checked here.
@@ -24,7 +25,6 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 REPO = Path(__file__).resolve().parent.parent
-NOTEBOOKS = REPO / "notebooks"
 KERNEL_NAME = "tslab"
 # Outputs of cells with this tag (timings, say) are not compared in --check, but the cell must run.
 UNCHECKED_TAG = "unchecked-output"
@@ -84,8 +84,18 @@ def coalesce_streams(outputs):
     return merged
 
 
+def saved_kernelspec():
+    """The notebook metadata Jupyter writes for the tslab kernelspec when it opens a notebook."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    spec = KernelSpecManager().get_kernel_spec(KERNEL_NAME)
+    return {"display_name": spec.display_name, "language": spec.language, "name": KERNEL_NAME}
+
+
 def normalize(nb):
-    """Makes an executed notebook deterministic: counts 1.., merged streams, no timing metadata."""
+    """Makes an executed notebook deterministic and as Jupyter saves it: counts 1.., merged streams,
+    no timing metadata, the kernelspec's own names (else opening and saving the notebook changes it)."""
+    nb.metadata["kernelspec"] = saved_kernelspec()
     numbers = {id(cell): number for number, cell in code_cells(nb)}
     for cell in nb.cells:
         if cell.cell_type != "code":
@@ -210,23 +220,70 @@ def svg_as_images(nb):
     return nb
 
 
+# The scripts an nbconvert page loads, pinned to public URLs: Debian's nbconvert would point them at files
+# under /usr/share/javascript, which exist only on the machine that built the pages.
+MATHJAX_URL = "https://cdnjs.cloudflare.com/ajax/libs/mathjax/2.7.7/latest.js?config=TeX-AMS_CHTML-full,Safe"
+REQUIRE_JS_URL = "https://cdnjs.cloudflare.com/ajax/libs/require.js/2.1.10/require.min.js"
+SITE_TITLE = "TheLittleBaby in TypeScript"
+SITE_STYLE = """
+body { font: 17px/1.55 system-ui, sans-serif; color: #1f2328; max-width: 46rem; margin: 3rem auto; padding: 0 1.25rem; }
+h1 { font-size: 2rem; margin-bottom: 0.25rem; }
+p.lead { color: #59636e; margin-top: 0; }
+ol { padding-left: 1.6rem; }
+li { margin: 0.45rem 0; }
+a { color: #0969da; text-decoration: none; }
+a:hover { text-decoration: underline; }
+"""
+NAV_STYLE = """
+nav.site { font: 14px system-ui, sans-serif; padding: 0.6rem 1rem; border-bottom: 1px solid #d1d9e0; }
+nav.site a { color: #0969da; text-decoration: none; margin-right: 1.2rem; }
+"""
+
+
+def html_links(body):
+    """Links between notebooks ("02-queries-keys-values.ipynb#Step") point at their pages (".html#Step")."""
+    import re
+
+    return re.sub(r'href="([^":/"#]+)\.ipynb(#[^"]*)?"', lambda m: f'href="{m.group(1)}.html{m.group(2) or ""}"', body)
+
+
+def page_nav(names, index):
+    """The line on top of each page: the index, the previous and the next notebook."""
+    from html import escape
+
+    links = ['<a href="index.html">' + escape(SITE_TITLE) + "</a>"]
+    if index > 0:
+        links.append(f'<a href="{escape(names[index - 1])}">&larr; previous</a>')
+    if index + 1 < len(names):
+        links.append(f'<a href="{escape(names[index + 1])}">next &rarr;</a>')
+    return f'<nav class="site"><style>{NAV_STYLE}</style>' + "".join(links) + "</nav>"
+
+
 def write_html(pages, out_dir):
-    """Writes NAME.html per executed notebook and an index.html that links them in order."""
+    """Writes NAME.html per executed notebook and an index.html that lists their titles in order.
+
+    Each page carries its own pictures (SVG as data URLs) and styles; pages link to each other's .html.
+    """
+    import re
     from html import escape
     from nbconvert import HTMLExporter
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    exporter = HTMLExporter()
+    exporter = HTMLExporter(mathjax_url=MATHJAX_URL, require_js_url=REQUIRE_JS_URL)
+    names = [path.stem + ".html" for path, _ in pages]
     links = []
-    for path, nb in pages:
+    for index, (path, nb) in enumerate(pages):
         body, _ = exporter.from_notebook_node(svg_as_images(nb))
-        page = out_dir / (path.stem + ".html")
-        page.write_text(body, encoding="utf-8")
-        links.append(f'<li><a href="{escape(page.name)}">{escape(html_title(nb, path.stem))}</a></li>')
+        nav = page_nav(names, index)
+        body = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + nav, html_links(body), count=1)
+        (out_dir / names[index]).write_text(body, encoding="utf-8")
+        links.append(f'<li><a href="{escape(names[index])}">{escape(html_title(nb, path.stem))}</a></li>')
     index = "\n".join([
         "<!DOCTYPE html>",
-        '<html><head><meta charset="utf-8"><title>TheLittleBaby in TypeScript</title></head>',
-        "<body><h1>TheLittleBaby in TypeScript</h1>",
+        f'<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{escape(SITE_TITLE)}</title><style>{SITE_STYLE}</style></head>",
+        f"<body><h1>{escape(SITE_TITLE)}</h1>",
+        '<p class="lead">How a GPT thinks, computed step by step in TypeScript.</p>',
         "<ol>", *links, "</ol>",
         "</body></html>",
         "",
@@ -261,15 +318,15 @@ def main(argv=None):
     mode.add_argument("--html", metavar="DIR", help="write an HTML copy of each notebook and an index.html into DIR")
     mode.add_argument("--doctor", action="store_true", help="only check that the tslab kernel can be found")
     parser.add_argument("--timeout", type=int, default=600, help="seconds one cell may run (default 600)")
-    parser.add_argument("notebooks", nargs="*", type=Path, help="default: notebooks/*.ipynb")
+    parser.add_argument("notebooks", nargs="*", type=Path, help="the notebooks to run")
     args = parser.parse_args(argv)
     sys.stdout.reconfigure(line_buffering=True)  # keep progress lines in order with the errors
 
     if args.doctor:
         return doctor()
-    paths = args.notebooks or sorted(NOTEBOOKS.glob("*.ipynb"))
+    paths = args.notebooks
     if not paths:
-        print(f"no notebooks in {display_name(NOTEBOOKS)}/")
+        print("no notebooks to run")
         return 0
     failures = 0
     pages = []

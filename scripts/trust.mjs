@@ -1,21 +1,17 @@
-// Marks the project's notebooks as trusted, so Jupyter shows their committed pictures (SVG) before any cell runs;
+// Marks the series' notebooks as trusted, so Jupyter shows their committed pictures (SVG) before any cell runs;
 // untrusted notebooks show only text until their cells are run again.
 import { spawnSync } from "node:child_process";
-import { readdirSync } from "node:fs";
-import { join } from "node:path";
-import { notebooksDir } from "./repo.mjs";
+import { seriesNotebooks } from "./repo.mjs";
 
-/** Signs notebooks/*.ipynb with the user's Jupyter key; returns whether it worked. */
+/** Signs notebooks/NN-*.ipynb with the user's Jupyter key; returns whether it worked. */
 export function trustNotebooks(jupyter) {
-  const files = readdirSync(notebooksDir)
-    .filter((name) => name.endsWith(".ipynb"))
-    .map((name) => join(notebooksDir, name));
+  const files = seriesNotebooks();
   if (files.length === 0) return true;
   // `jupyter trust` where pip installed it; Debian ships the same command only as a Python module.
   const attempts = [
-    [jupyter, ["trust", ...files]],
-    ["python3", ["-m", "nbformat.sign", ...files]],
-    ["/usr/bin/python3", ["-m", "nbformat.sign", ...files]],
+    [...jupyter, "trust", ...files],
+    ["python3", "-m", "nbformat.sign", ...files],
+    ["/usr/bin/python3", "-m", "nbformat.sign", ...files],
   ];
-  return attempts.some(([command, args]) => spawnSync(command, args, { stdio: "ignore" }).status === 0);
+  return attempts.some(([command, ...args]) => spawnSync(command, args, { stdio: "ignore" }).status === 0);
 }

@@ -1,5 +1,5 @@
 // The notebook runner catches what nbconvert lets through: failing cells, type errors, stale outputs.
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -53,14 +53,40 @@ describe("notebook runner", () => {
     }
   }, timeout);
 
+  it("saves the kernelspec's names in the metadata, as Jupyter does on opening, and calls other names stale", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "notebook-metadata-"));
+    const copy = join(dir, "good.ipynb");
+    try {
+      const text = readFileSync(join(repoRoot, "test/fixtures/good.ipynb"), "utf8");
+      writeFileSync(copy, text.replace('"display_name": "TypeScript"', '"display_name": "TypeScript (tslab)"'));
+      const checked = await runNotebooks(["--check", copy]);
+      expect(checked.code).toBe(1);
+      expect(checked.output).toContain(`stale outputs in ${copy} its metadata or formatting`);
+      expect(checked.output).toContain('-   "display_name": "TypeScript (tslab)",');
+      const written = await runNotebooks(["--write", copy]);
+      expect(written.code, written.output).toBe(0);
+      expect(readFileSync(copy, "utf8")).toBe(text);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, timeout);
+
   it("writes an HTML page per notebook and an index linking them in order", async () => {
     const dir = mkdtempSync(join(tmpdir(), "notebook-html-"));
     try {
       const { code, output } = await runNotebooks(["--html", dir, "test/fixtures/good.ipynb", "test/fixtures/stale.ipynb"]);
       expect(code, output).toBe(0);
       const index = readFileSync(join(dir, "index.html"), "utf8");
-      expect(index).toContain('<li><a href="good.html">A notebook that runs</a></li>\n<li><a href="stale.html">');
+      expect(index).toContain('<li><a href="good.html">A notebook that runs</a></li>\n<li><a href="stale.html">Outputs that no longer match the code</a></li>');
+      expect(index).toContain("<style>");
       const page = readFileSync(join(dir, "good.html"), "utf8");
+      // Links between notebooks lead to their pages; the nav line links the index and the next page.
+      expect(page).toContain('<a href="stale.html#Outputs-that-no-longer-match-the-code">next notebook</a>');
+      expect(page).not.toContain(".ipynb\"");
+      expect(page).toContain('<nav class="site">');
+      // Nothing points at files of the machine that built it (Debian's nbconvert uses /usr/share/javascript).
+      expect(page).not.toMatch(/file:\/\/|\/usr\/share\/|\/root\/|\/home\//);
+      expect(page).not.toContain(repoRoot);
       expect(page).toContain("score 0.9995");
       // The heatmap survives as an image of the whole SVG, not as its text stripped of the drawing.
       expect(page).toContain('<img src="data:image/svg+xml;base64,');

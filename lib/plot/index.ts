@@ -1,6 +1,6 @@
 // The plots a notebook draws with one line: show(heatmap(scores, { labels: diagram.tokens })).
 export type { Figure } from "./figure.js";
-export { show } from "./show.js";
+export { show, liveOutput, type LiveOutput } from "./show.js";
 export { heatmap, type HeatmapOptions } from "./heatmap.js";
 export { bars, type BarsOptions } from "./bars.js";
 export { contributions, type ContributionsOptions } from "./contributions.js";
