@@ -106,3 +106,16 @@ export {
   type LoadCheckpointOptions,
 } from "./gpt/checkpoint.js";
 export { liveOutput, type LiveOutput } from "./plot/index.js";
+// Looking inside a trained GPT, and the plots for it.
+export { attentionMaps, nextTokenLogits, tokenEmbeddings, characterLabel } from "./gpt/inspect.js";
+export { principalComponents, type PrincipalComponents } from "./pca.js";
+export {
+  headGrid,
+  scatter,
+  textPanels,
+  type HeadGridOptions,
+  type ScatterOptions,
+  type ScatterPoint,
+  type TextPanel,
+  type TextPanelsOptions,
+} from "./plot/index.js";

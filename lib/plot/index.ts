@@ -6,3 +6,6 @@ export { bars, type BarsOptions } from "./bars.js";
 export { contributions, type ContributionsOptions } from "./contributions.js";
 export { compareHeatmaps, differenceHeatmap, type CompareOptions } from "./compare.js";
 export { lineChart, type LineChartOptions, type LineSeries } from "./lineChart.js";
+export { headGrid, type HeadGridOptions } from "./headGrid.js";
+export { scatter, type ScatterOptions, type ScatterPoint } from "./scatter.js";
+export { textPanels, type TextPanel, type TextPanelsOptions } from "./textPanels.js";
