@@ -1,0 +1,90 @@
+// The numbers notebooks 12 and 13 state in their prose: the data, the model, the budget, TheLittleBaby's runs, and
+// what the committed checkpoint does (what it expects next, greedy loops, what its heads and embeddings show).
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { GPT, TextDataset, attentionMaps, generate, gptConfig, nextTokenLogits, nextTokenProbabilities, readCheckpoint, tokenEmbeddings } from "../lib/index.js";
+import { repoRoot } from "./runNotebooks.js";
+
+const text = readFileSync(join(repoRoot, "data/tinyshakespeare.txt"), "utf8");
+const dataset = TextDataset.fromText(text);
+
+describe("notebook 12: the data, the model, the budget", () => {
+  it("has 1,115,393 characters, 65 distinct, 1,003,853 to train on and 111,540 to validate", () => {
+    expect(text.length).toBe(1_115_393);
+    expect(dataset.vocabSize).toBe(65);
+    expect(dataset.train.length).toBe(1_003_853);
+    expect(dataset.val.length).toBe(111_540);
+    expect(Math.log(65).toFixed(2)).toBe("4.17");
+  });
+
+  it("trains 804,096 parameters on 921,600 tokens, about 3.5 minutes at 4,400 tokens/s, of a 5-minute budget of about 1,700 steps", () => {
+    const model = GPT.create(gptConfig({ vocabSize: 65, blockSize: 64, nLayer: 4, nHead: 4, nEmbd: 128 }), { seed: 1337 });
+    expect(model.parameters.reduce((n, p) => n + p.data.length, 0)).toBe(804_096);
+    const tokensPerStep = 12 * 64;
+    expect(1200 * tokensPerStep).toBe(921_600);
+    expect((1200 * tokensPerStep) / 4400 / 60).toBeCloseTo(3.5, 1);
+    expect(Math.round((300 * 4400) / tokensPerStep / 100) * 100).toBe(1700);
+    expect(20 * tokensPerStep).toBe(15_360);
+  });
+
+  it("quotes TheLittleBaby's 3-month run: 1.958 after 11.6 hours", () => {
+    const runs = JSON.parse(readFileSync(join(repoRoot, "data/thelittlebaby-runs.json"), "utf8")).runs;
+    const threeMonths = runs.find((r: { age: string }) => r.age === "3mo");
+    expect(threeMonths.avg_val_loss.toFixed(3)).toBe("1.958");
+    expect((threeMonths.total_time_s / 3600).toFixed(1)).toBe("11.6");
+    expect(threeMonths.n_ctx).toBe(8);
+  });
+});
+
+describe("notebook 13: the committed checkpoint", () => {
+  const { model, tokenizer, metadata } = readCheckpoint(join(repoRoot, "data/shakespeare-char.safetensors"));
+  const chars = tokenizer!.chars;
+
+  it("is the 4-layer, 4-head, 128-wide model of 65 characters, its samples and losses kept", () => {
+    expect(model.config).toMatchObject({ nLayer: 4, nHead: 4, nEmbd: 128, blockSize: 64, vocabSize: 65 });
+    const evaluations = JSON.parse(metadata.evaluations);
+    expect(evaluations[0].step).toBe(0);
+    expect(evaluations.at(-1).valLoss).toBe(JSON.parse(metadata.training).valLoss);
+    expect(evaluations.every((e: { sample: string }) => e.sample.length === 200)).toBe(true);
+  });
+
+  it('expects a vowel after "ROMEO:\\nWhat is th", most of all "e"', () => {
+    const p = nextTokenProbabilities(nextTokenLogits(model, tokenizer!.encode("ROMEO:\nWhat is th")));
+    const ranked = [...p.keys()].sort((a, b) => p[b] - p[a]).map((id) => chars[id]);
+    expect(ranked[0]).toBe("e");
+    expect(ranked.slice(0, 4).every((c) => "aeiouy".includes(c))).toBe(true);
+  });
+
+  it("loops when greedy", () => {
+    const greedy = generate(model, tokenizer!, "ROMEO:\n", { maxNewTokens: 150, greedy: true });
+    const tail = greedy.slice(-60);
+    const period = [...Array(20).keys()].slice(1).find((k) => tail.slice(k) === tail.slice(0, tail.length - k));
+    expect(period).toBeDefined();
+  });
+
+  it("has layer-0 heads that look at the previous character more than the deeper layers do", () => {
+    const maps = attentionMaps(model, tokenizer!.encode("ROMEO:\nBut soft, what"));
+    const T = maps[0][0].rows;
+    const previous = (l: number) => maps[l].reduce((s, m) => s + Array.from({ length: T - 1 }, (_, k) => m.get(k + 1, k)).reduce((a, b) => a + b, 0) / (T - 1), 0) / maps[l].length;
+    for (const l of [1, 2, 3]) expect(previous(0)).toBeGreaterThan(previous(l));
+  });
+
+  it("puts vowels, capitals and punctuation next to their own kind", () => {
+    const E = tokenEmbeddings(model);
+    const cosine = (i: number, j: number) => {
+      const a = E.row(i), b = E.row(j);
+      return a.reduce((s, x, k) => s + x * b[k], 0) / Math.hypot(...a) / Math.hypot(...b);
+    };
+    const nearest = (ch: string) => {
+      const i = chars.indexOf(ch);
+      return chars.filter((c) => c !== ch).sort((x, y) => cosine(i, chars.indexOf(y)) - cosine(i, chars.indexOf(x)))[0];
+    };
+    expect("aeiou").toContain(nearest("a"));
+    expect("aeiou").toContain(nearest("e"));
+    expect(nearest("A")).toMatch(/[A-Z]/);
+    expect(nearest("T")).toMatch(/[A-Z]/);
+    expect(".,;:!?").toContain(nearest("."));
+    expect(".,;:!?").toContain(nearest(","));
+  });
+});
