@@ -19,7 +19,7 @@ export {
   type AttentionOptions,
   type AttentionSteps,
 } from "./attention.js";
-export { determinant, largestMinor, singularValues, symmetricEigenvalues, submatrix } from "./linalg.js";
+export { determinant, largestMinor, singularValues, symmetricEigenvalues, symmetricEigen, submatrix } from "./linalg.js";
 export { diagram, loadDiagram, type Diagram } from "./diagram.js";
 export { dataPath, readDataText } from "./data.js";
 export {

@@ -56,12 +56,9 @@ export function largestMinor(m: Matrix, size: number): { determinant: number; ro
   return best;
 }
 
-/** Eigenvalues of a symmetric matrix, largest first, by cyclic Jacobi rotations. */
-export function symmetricEigenvalues(m: Matrix): number[] {
-  checkSquare("symmetricEigenvalues", m);
-  assertFinite("symmetricEigenvalues", "M", m);
-  const n = m.rows;
-  const a = Array.from(m.data);
+/** Cyclic Jacobi rotations on a symmetric n x n array a (overwritten): its diagonal ends as the eigenvalues, and v
+ * (when given, starting as the identity) gathers the rotations, so that its columns are the eigenvectors. */
+function jacobiRotations(a: number[] | Float64Array, n: number, v?: Float64Array): void {
   for (let sweep = 0; sweep < 100; sweep++) {
     let off = 0;
     for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += a[p * n + q] ** 2;
@@ -86,10 +83,37 @@ export function symmetricEigenvalues(m: Matrix): number[] {
           a[p * n + k] = c * apk - s * aqk;
           a[q * n + k] = s * apk + c * aqk;
         }
+        if (v === undefined) continue;
+        for (let k = 0; k < n; k++) {
+          const vkp = v[k * n + p];
+          const vkq = v[k * n + q];
+          v[k * n + p] = c * vkp - s * vkq;
+          v[k * n + q] = s * vkp + c * vkq;
+        }
       }
     }
   }
+}
+
+/** Eigenvalues of a symmetric matrix, largest first, by cyclic Jacobi rotations. */
+export function symmetricEigenvalues(m: Matrix): number[] {
+  checkSquare("symmetricEigenvalues", m);
+  assertFinite("symmetricEigenvalues", "M", m);
+  const n = m.rows;
+  const a = Array.from(m.data);
+  jacobiRotations(a, n);
   return Array.from({ length: n }, (_, i) => a[i * n + i]).sort((x, y) => y - x);
+}
+
+/** Eigenvalues and unit eigenvectors (column i of vectors goes with values[i]) of a symmetric matrix, unsorted. */
+export function symmetricEigen(m: Matrix): { values: number[]; vectors: Matrix } {
+  checkSquare("symmetricEigen", m);
+  assertFinite("symmetricEigen", "M", m);
+  const n = m.rows;
+  const a = Float64Array.from(m.data);
+  const vectors = Matrix.identity(n);
+  jacobiRotations(a, n, vectors.data as Float64Array);
+  return { values: Array.from({ length: n }, (_, i) => a[i * n + i]), vectors };
 }
 
 /** Singular values, largest first: the square roots of the eigenvalues of M^T M. */

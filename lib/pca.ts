@@ -1,6 +1,7 @@
 // Principal component analysis: the directions along which a cloud of points spreads most, to draw points of many
 // dimensions (a character's 128 embedding numbers, say) in 2-D. Eigenvectors of the covariance by Jacobi rotations:
 // deterministic, exact to rounding, and fine for the few hundred dimensions of a small model.
+import { symmetricEigen } from "./linalg.js";
 import { Matrix, shapeText } from "./matrix.js";
 
 export interface PrincipalComponents {
@@ -12,48 +13,6 @@ export interface PrincipalComponents {
   variances: number[];
   /** The share of the total variance each component explains. */
   explained: number[];
-}
-
-/** Eigenvalues and eigenvectors (as columns of v) of a symmetric matrix a (d x d, row-major, overwritten). */
-function jacobiEigen(a: Float64Array, d: number): { values: Float64Array; vectors: Float64Array } {
-  const v = new Float64Array(d * d);
-  for (let i = 0; i < d; i++) v[i * d + i] = 1;
-  for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0;
-    for (let p = 0; p < d; p++) for (let q = p + 1; q < d; q++) off += a[p * d + q] * a[p * d + q];
-    if (off === 0 || off < 1e-30) break;
-    for (let p = 0; p < d; p++) {
-      for (let q = p + 1; q < d; q++) {
-        const apq = a[p * d + q];
-        if (apq === 0) continue;
-        const theta = (a[q * d + q] - a[p * d + p]) / (2 * apq);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        for (let k = 0; k < d; k++) {
-          const akp = a[k * d + p];
-          const akq = a[k * d + q];
-          a[k * d + p] = c * akp - s * akq;
-          a[k * d + q] = s * akp + c * akq;
-        }
-        for (let k = 0; k < d; k++) {
-          const apk = a[p * d + k];
-          const aqk = a[q * d + k];
-          a[p * d + k] = c * apk - s * aqk;
-          a[q * d + k] = s * apk + c * aqk;
-        }
-        for (let k = 0; k < d; k++) {
-          const vkp = v[k * d + p];
-          const vkq = v[k * d + q];
-          v[k * d + p] = c * vkp - s * vkq;
-          v[k * d + q] = s * vkp + c * vkq;
-        }
-      }
-    }
-  }
-  const values = new Float64Array(d);
-  for (let i = 0; i < d; i++) values[i] = a[i * d + i];
-  return { values, vectors: v };
 }
 
 /** principalComponents(points, 2): the n points (rows) of d numbers, centered and projected on the top k components. */
@@ -78,7 +37,9 @@ export function principalComponents(points: Matrix, k = 2): PrincipalComponents 
       for (let q = 0; q < d; q++) cov[p * d + q] += (x * centered[i * d + q]) / (n - 1);
     }
   }
-  const { values, vectors } = jacobiEigen(cov, d);
+  const eigen = symmetricEigen(new Matrix(d, d, cov));
+  const values = eigen.values;
+  const vectors = eigen.vectors.data;
   const order = [...values.keys()].sort((a, b) => values[b] - values[a]).slice(0, k);
   const components = new Matrix(k, d);
   order.forEach((col, c) => {

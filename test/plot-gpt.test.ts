@@ -11,6 +11,7 @@ import {
   headGrid,
   nextTokenLogits,
   principalComponents,
+  symmetricEigen,
   scatter,
   softmaxRows,
   textPanels,
@@ -71,6 +72,18 @@ describe("nextTokenLogits and tokenEmbeddings", () => {
 describe("characterLabel", () => {
   it("makes newline and space visible and leaves the rest", () => {
     expect([..."a\n B"].map(characterLabel)).toEqual(["a", "↵", "␣", "B"]);
+  });
+});
+
+describe("symmetricEigen", () => {
+  it("gives eigenvalues with unit eigenvectors as columns", () => {
+    const { values, vectors } = symmetricEigen(Matrix.from([[2, 1], [1, 2]]));
+    const big = values[0] > values[1] ? 0 : 1;
+    expect(values[big]).toBeCloseTo(3, 14);
+    expect(values[1 - big]).toBeCloseTo(1, 14);
+    expect(Math.abs(vectors.get(0, big))).toBeCloseTo(Math.SQRT1_2, 14);
+    expect(vectors.get(0, big) * vectors.get(1, big)).toBeGreaterThan(0);
+    expect(() => symmetricEigen(Matrix.zeros(2, 3))).toThrow("symmetricEigen");
   });
 });
 
