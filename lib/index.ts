@@ -68,7 +68,7 @@ export {
 export { normalFill, randn, type NormalOptions } from "./random.js";
 export { gemm, type GemmOptions } from "./kernels/gemm.js";
 export { gptConfig, GPT_DEFAULTS, type GPTConfig, type Norm } from "./gpt/config.js";
-export { parameterShapes, type Parameter, type Float } from "./gpt/parameters.js";
+export { parameterShapes, type Parameter } from "./gpt/parameters.js";
 export { GPT, type ForwardOptions, type ForwardResult } from "./gpt/model.js";
 export { AdamW, type AdamWOptions, type AdamWState } from "./gpt/adamw.js";
 export { learningRate, clipGradNorm, type LearningRateSchedule } from "./gpt/schedule.js";

@@ -54,6 +54,8 @@ describe("GPT", () => {
     expect(() => model.parameter("lm_head.weight")).toThrow('no parameter named "lm_head.weight"');
     expect(() => model.attentionWeights(2)).toThrow("layer 2 is outside [0, 2)");
     expect(() => GPT.create(gptConfig(tiny), { dtype: "float16" as "float32" })).toThrow('option dtype must be one of "float32", "float64"');
+    model.parameter("transformer.ln_f.weight").data[0] = NaN;
+    expect(() => model.forward(tokens, 2, 8, { targets })).toThrow("GPT.forward: the loss is NaN");
   });
 
   it("fromParameters names a missing tensor and a wrong shape; accepts lm_head.weight equal to wte", () => {

@@ -193,6 +193,7 @@ export class GPT {
     }
     for (let i = 0; i < N; i++) buf.targets[i] = targets[i];
     const loss = crossEntropyForward(buf.probs, buf.logits, buf.targets, N, V);
+    if (!Number.isFinite(loss)) throw new RangeError(`GPT.forward: the loss is ${loss}; a weight or an activation overflowed (a learning rate too high?)`);
     this.lastLoss = loss;
     return { logits, loss };
   }

@@ -1,9 +1,10 @@
 // The GPT's learnable tensors under nanoGPT's state_dict names and PyTorch's shapes, row-major, and their init.
-import type { DType } from "../matrix.js";
+import type { DType, MatrixData } from "../matrix.js";
 import { Generator, normalFill } from "../random.js";
 import type { GPTConfig } from "./config.js";
 
-export type Float = Float32Array | Float64Array;
+/** A flat row-major tensor of the model's dtype (the lib's MatrixData). */
+export type Float = MatrixData;
 
 export interface Parameter {
   /** nanoGPT's name, e.g. "transformer.h.0.attn.c_attn.weight". */
