@@ -9,20 +9,21 @@ the tests or CI, which read the committed fixture. No safetensors package needed
 below in a few lines, with the layout of the reference writer.
 
 1. ours -> PyTorch: `npm run train` writes a checkpoint after a few steps; a nanoGPT-architecture model in PyTorch
-   loads it and its logits on a batch are compared with the lib's (scripts/checkpoint_logits.mjs), in float64
-   and in float32.
+   loads it and its logits on a batch are compared with the lib's (scripts/checkpoint_roundtrip_lib.mjs), in
+   float64 and in float32.
 2. PyTorch -> ours: the PyTorch model (pre-norm with biases, and post-norm without) writes its state_dict as
    nanoGPT has it (lm_head.weight tied to wte, the attn.bias causal-mask buffers of PyTorch < 2); the lib loads it
    and its logits are compared.
 3. init: GPT.create(config, { seed }) against torch.manual_seed(seed); GPT(config), value for value.
+4. training: the lib's train() against nanoGPT's loop in PyTorch (the same init, the same batches from
+   torch.randint, AdamW in two groups, clip_grad_norm_, get_lr), float64, step by step and at each evaluation.
 
-The model is nanoGPT's (model.py) with two differences this project chose: GELU is the tanh approximation (as
-GPT-2; nanoGPT's nn.GELU() is the exact erf form, so set approximate="tanh" there to continue a model trained
-here), and norm="post" puts each LayerNorm after its residual add.
+The PyTorch model is scripts/gpt_reference.py's: nanoGPT's model.py with the two differences this project chose:
+GELU is the tanh approximation (as GPT-2; nanoGPT's nn.GELU() is the exact erf form, so set approximate="tanh"
+there to continue a model trained here), and norm="post" puts each LayerNorm after its residual add.
 """
 import json
 import math
-import os
 import struct
 import subprocess
 import sys
@@ -30,8 +31,10 @@ import tempfile
 from pathlib import Path
 
 import torch
-import torch.nn as nn
 from torch.nn import functional as F
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from gpt_reference import GPT  # noqa: E402  the nanoGPT-architecture model the model's own fixture uses
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "test" / "fixtures" / "gpt"
@@ -70,114 +73,34 @@ def load_safetensors(path):
     return tensors, metadata
 
 
-# ---------------------------------------------------------------- the model, nanoGPT's model.py in small
+# ---------------------------------------------------------------- the model: nanoGPT's, from scripts/gpt_reference.py
 
 
-class LayerNorm(nn.Module):
-    def __init__(self, ndim, bias):
-        super().__init__()
-        self.weight = nn.Parameter(torch.ones(ndim))
-        self.bias = nn.Parameter(torch.zeros(ndim)) if bias else None
-
-    def forward(self, x):
-        return F.layer_norm(x, self.weight.shape, self.weight, self.bias, 1e-5)
+def torch_model(config):
+    """torch.manual_seed first for nanoGPT's init; config in the lib's names (GPTConfig)."""
+    return GPT({"vocab_size": config["vocabSize"], "block_size": config["blockSize"], "n_layer": config["nLayer"],
+                "n_head": config["nHead"], "n_embd": config["nEmbd"], "bias": config["bias"], "norm": config["norm"]})
 
 
-class CausalSelfAttention(nn.Module):
-    def __init__(self, c):
-        super().__init__()
-        self.c_attn = nn.Linear(c["nEmbd"], 3 * c["nEmbd"], bias=c["bias"])
-        self.c_proj = nn.Linear(c["nEmbd"], c["nEmbd"], bias=c["bias"])
-        self.n_head, self.n_embd = c["nHead"], c["nEmbd"]
-        T = c["blockSize"]
-        self.register_buffer("bias", torch.tril(torch.ones(T, T)).view(1, 1, T, T))
-
-    def forward(self, x):
-        B, T, C = x.size()
-        q, k, v = self.c_attn(x).split(self.n_embd, dim=2)
-        k = k.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)
-        q = q.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)
-        v = v.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)
-        att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.size(-1)))
-        att = att.masked_fill(self.bias[:, :, :T, :T] == 0, float("-inf"))
-        att = F.softmax(att, dim=-1)
-        y = (att @ v).transpose(1, 2).contiguous().view(B, T, C)
-        return self.c_proj(y)
+def nanogpt_state_dict(model):
+    """The state_dict as nanoGPT's model.py names it: its causal-mask buffer is attn.bias (saved by PyTorch < 2.0)."""
+    return {name.replace(".attn.mask", ".attn.bias"): t for name, t in model.state_dict().items()}
 
 
-class MLP(nn.Module):
-    def __init__(self, c):
-        super().__init__()
-        self.c_fc = nn.Linear(c["nEmbd"], 4 * c["nEmbd"], bias=c["bias"])
-        self.gelu = nn.GELU(approximate="tanh")
-        self.c_proj = nn.Linear(4 * c["nEmbd"], c["nEmbd"], bias=c["bias"])
-
-    def forward(self, x):
-        return self.c_proj(self.gelu(self.c_fc(x)))
-
-
-class Block(nn.Module):
-    def __init__(self, c):
-        super().__init__()
-        self.post = c["norm"] == "post"
-        self.ln_1 = LayerNorm(c["nEmbd"], bias=c["bias"])
-        self.attn = CausalSelfAttention(c)
-        self.ln_2 = LayerNorm(c["nEmbd"], bias=c["bias"])
-        self.mlp = MLP(c)
-
-    def forward(self, x):
-        if self.post:
-            x = self.ln_1(x + self.attn(x))
-            return self.ln_2(x + self.mlp(x))
-        x = x + self.attn(self.ln_1(x))
-        return x + self.mlp(self.ln_2(x))
-
-
-class GPT(nn.Module):
-    def __init__(self, c):
-        super().__init__()
-        self.config = c
-        self.transformer = nn.ModuleDict(
-            dict(
-                wte=nn.Embedding(c["vocabSize"], c["nEmbd"]),
-                wpe=nn.Embedding(c["blockSize"], c["nEmbd"]),
-                h=nn.ModuleList([Block(c) for _ in range(c["nLayer"])]),
-                ln_f=LayerNorm(c["nEmbd"], bias=c["bias"]),
-            )
-        )
-        self.lm_head = nn.Linear(c["nEmbd"], c["vocabSize"], bias=False)
-        self.transformer.wte.weight = self.lm_head.weight
-        self.apply(self._init_weights)
-        for name, p in self.named_parameters():
-            if name.endswith("c_proj.weight"):
-                torch.nn.init.normal_(p, mean=0.0, std=0.02 / math.sqrt(2 * c["nLayer"]))
-
-    def _init_weights(self, module):
-        if isinstance(module, nn.Linear):
-            torch.nn.init.normal_(module.weight, mean=0.0, std=0.02)
-            if module.bias is not None:
-                torch.nn.init.zeros_(module.bias)
-        elif isinstance(module, nn.Embedding):
-            torch.nn.init.normal_(module.weight, mean=0.0, std=0.02)
-
-    def forward(self, idx, targets=None):
-        T = idx.size(1)
-        x = self.transformer.wte(idx) + self.transformer.wpe(torch.arange(T))
-        for block in self.transformer.h:
-            x = block(x)
-        logits = self.lm_head(self.transformer.ln_f(x))
-        loss = None if targets is None else F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1))
-        return logits, loss
+def logits_of(model, idx, targets=None):
+    logits, loss = model(idx, torch.zeros_like(idx) if targets is None else targets)
+    return logits, (None if targets is None else loss)
 
 
 def model_from_checkpoint(path, dtype):
     tensors, metadata = load_safetensors(path)
     config = json.loads(metadata["config"])
-    model = GPT(config).to(dtype)
-    state = {k: v.to(dtype) for k, v in tensors.items()}
+    model = torch_model(config).to(dtype)
+    # The causal masks come from the model; a file written by nanoGPT has them as attn.bias (the same values).
+    state = {k: v.to(dtype) for k, v in tensors.items() if not k.endswith(".attn.bias")}
     state["lm_head.weight"] = state["transformer.wte.weight"]
     for i in range(config["nLayer"]):
-        state[f"transformer.h.{i}.attn.bias"] = model.transformer.h[i].attn.bias
+        state[f"transformer.h.{i}.attn.mask"] = model.transformer.h[i].attn.mask
     model.load_state_dict(state, strict=True)
     return model.eval(), config, metadata
 
@@ -196,7 +119,7 @@ def get_lr(it, o):
 
 def pytorch_train(config, o, train_data, val_data):
     torch.manual_seed(o["seed"])
-    model = GPT(config).double()
+    model = torch_model(config).double()
     params = [p for p in model.parameters()]
     groups = [{"params": [p for p in params if p.dim() >= 2], "weight_decay": o["weightDecay"]},
               {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0}]
@@ -266,16 +189,26 @@ def compare(label, path, tokens, targets):
     return worst
 
 
-def pytorch_checkpoint(config, seed, dtype, path, chars):
-    """A PyTorch model with every parameter non-trivial (LayerNorms and biases too), saved as nanoGPT's state_dict."""
+def pytorch_checkpoint(config, seed, dtype, path, chars, data=None):
+    """A PyTorch model with every parameter non-trivial (LayerNorms and biases too), saved as nanoGPT's state_dict.
+    Given data, it first trains 300 steps there, so that its next-token choices vary as a trained model's do."""
     torch.manual_seed(seed)
-    model = GPT(config)
+    model = torch_model(config)
+    if data is not None:
+        optimizer = torch.optim.AdamW(model.parameters(), lr=1e-2)
+        T = config["blockSize"]
+        for _ in range(300):
+            ix = torch.randint(len(data) - T, (32,))
+            _, loss = model(torch.stack([data[i : i + T] for i in ix]), torch.stack([data[i + 1 : i + 1 + T] for i in ix]))
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
     with torch.no_grad():
         for name, p in model.named_parameters():
             if ".ln_" in name or name.endswith(".bias"):
                 p.add_(0.1 * torch.randn_like(p))
     model = model.to(dtype)
-    state = model.state_dict()  # lm_head.weight (tied) and the attn.bias masks included, as nanoGPT's checkpoints
+    state = nanogpt_state_dict(model)  # lm_head.weight (tied) and the attn.bias masks included, as nanoGPT's checkpoints
     save_safetensors(path, state, {"config": json.dumps(config), "vocab": json.dumps(chars, ensure_ascii=False)})
     return model
 
@@ -315,7 +248,7 @@ def main():
         created = Path(tmp) / "created.safetensors"
         node("scripts/checkpoint_roundtrip_lib.mjs", "create", json.dumps(config), "1337", str(created))
         torch.manual_seed(1337)
-        reference = GPT(config).state_dict()
+        reference = nanogpt_state_dict(torch_model(config))
         mine, _ = load_safetensors(created)
         differing = [name for name, t in mine.items() if not torch.equal(t, reference[name])]
         print(f"  {len(mine)} tensors, {len(differing)} differ{': ' + ', '.join(differing) if differing else ' (bit for bit)'}")
@@ -333,6 +266,11 @@ def main():
     eval_diff = max(abs(a["valLoss"] - b["valLoss"]) for a, b in zip(their_evals, ours["evaluations"]))
     print(f"  train losses: step 1 {theirs[0]:.12f} (PyTorch) {ours['trainLosses'][0]:.12f} (lib); step 30 {theirs[-1]:.12f} {ours['trainLosses'][-1]:.12f}")
     print(f"  max |difference|: {step_diff:.3e} over the 30 step losses, {eval_diff:.3e} over the {len(their_evals)} validation losses")
+    # float64 must agree to rounding; float32 to float32's precision on logits of this size.
+    failures = [f"{label}, {name}: {diff:.3e}" for label, worst in results.items() for name, diff in worst.items()
+                if diff > (1e-12 if name == "float64" else 1e-4)]
+    failures += [f"init: {name} differs" for name in differing]
+    failures += [f"training: {step_diff:.3e}"] if max(step_diff, eval_diff) > 1e-12 else []
     training = {"config": config, "options": o, "trainLosses": theirs, "evaluations": their_evals, "torch": torch.__version__}
 
     if write_fixture:
@@ -342,7 +280,7 @@ def main():
             ("pytorch-pre-bias.safetensors", dict(vocabSize=len(chars), blockSize=8, nLayer=2, nHead=2, nEmbd=16, dropout=0.0, bias=True, norm="pre"), torch.float64),
             ("pytorch-post.safetensors", dict(vocabSize=len(chars), blockSize=8, nLayer=1, nHead=4, nEmbd=16, dropout=0.0, bias=False, norm="post"), torch.float32),
         ):
-            model = pytorch_checkpoint(config, 11, dtype, FIXTURES / name, chars)
+            model = pytorch_checkpoint(config, 11, dtype, FIXTURES / name, chars, data[:n])
             prompt = "First Ci"
             tokens = torch.tensor([[chars.index(c) for c in prompt], [chars.index(c) for c in "izen:\nBe"]])
             targets = torch.tensor([[chars.index(c) for c in "irst Cit"], [chars.index(c) for c in "zen:\nBef"]])
@@ -350,9 +288,26 @@ def main():
                 logits, loss = model.double()(tokens, targets)
             expected[name] = {"tokens": tokens.flatten().tolist(), "targets": targets.flatten().tolist(), "batch": 2, "time": 8,
                               "logits": logits.flatten().tolist(), "loss": loss.item(), "torch": torch.__version__}
+            # nanoGPT's generate, greedy (argmax for multinomial): the prompt is longer than the context, so it is cropped.
+            prompt = "First Citizen:\n"
+            idx = torch.tensor([[chars.index(c) for c in prompt]])
+            with torch.no_grad():
+                for _ in range(20):
+                    step_logits, _ = logits_of(model, idx[:, -config["blockSize"] :])
+                    idx = torch.cat([idx, step_logits[:, -1, :].argmax(-1, keepdim=True)], dim=1)
+                # The distribution sampling draws from at temperature 0.8, top-k 5, after the prompt's last 8 characters.
+                last = logits_of(model, idx[:, :15][:, -config["blockSize"] :])[0][0, -1, :] / 0.8
+                v, _ = torch.topk(last, 5)
+                last[last < v[-1]] = -float("inf")
+                probs = F.softmax(last, dim=-1)
+            expected[name]["greedy"] = {"prompt": prompt, "text": "".join(chars[i] for i in idx[0].tolist())}
+            expected[name]["sampling"] = {"temperature": 0.8, "topK": 5, "probabilities": probs.tolist()}
         (FIXTURES / "pytorch-logits.json").write_text(json.dumps(expected) + "\n")
         (FIXTURES / "pytorch-train.json").write_text(json.dumps(training) + "\n")
         print(f"wrote the fixtures in {FIXTURES.relative_to(ROOT)}")
+    if failures:
+        sys.exit("disagreements beyond rounding:\n  " + "\n  ".join(failures))
+    print("PyTorch and the lib agree in every check")
 
 
 if __name__ == "__main__":

@@ -205,13 +205,24 @@ async function main(argv) {
       if (now - lastDraw < 100 && p.step !== p.steps) return;
       lastDraw = now;
       const filled = Math.round((barWidth * p.step) / p.steps);
-      process.stdout.write(`\r\x1b[K[${"#".repeat(filled)}${".".repeat(barWidth - filled)}] ${line}`);
+      // Cut to the terminal's width: a wrapped line would not be rewritten in place by the next \r.
+      const bar = `[${"#".repeat(filled)}${".".repeat(barWidth - filled)}] ${line}`;
+      process.stdout.write(`\r\x1b[K${bar.slice(0, (process.stdout.columns || 200) - 1)}`);
       if (p.step === p.steps) process.stdout.write("\n");
     } else if (p.step > 0 && (p.step % args.log_interval === 0 || p.step === p.steps)) {
       process.stdout.write(`${line}\n`);
     }
   };
-  await lib.train(model, dataset, trainOptions, onProgress);
+  const { history, interrupted } = await lib.train(model, dataset, trainOptions, onProgress);
+  if (interrupted) {
+    // Ctrl-C: train() stopped after the step it was in; keep what was learned.
+    const last = history[history.length - 1];
+    if (last.step > 0) save(last);
+    const kept = last.step > 0 ? `checkpoint ${args.out} (no evaluation at this step)` : "nothing trained, no checkpoint written";
+    process.stdout.write(`${tty ? "\n" : ""}interrupted after step ${last.step}: ${kept}\n`);
+    process.exitCode = 130;
+    return;
+  }
   const final = evaluations[evaluations.length - 1];
   console.log(`done: val loss ${final.valLoss.toFixed(4)} after ${final.step} steps; checkpoint ${args.out}`);
 }

@@ -6,7 +6,9 @@ import { describe, expect, it } from "vitest";
 import {
   CharTokenizer,
   GPT,
+  generate,
   gptConfig,
+  nextTokenProbabilities,
   loadCheckpoint,
   readCheckpoint,
   readSafetensors,
@@ -20,7 +22,16 @@ const fixtures = join(import.meta.dirname, "fixtures", "gpt");
 // state_dicts (lm_head.weight and the attn.bias causal masks included) and their float64 logits on one batch.
 const expected = JSON.parse(readFileSync(join(fixtures, "pytorch-logits.json"), "utf8")) as Record<
   string,
-  { tokens: number[]; targets: number[]; batch: number; time: number; logits: number[]; loss: number }
+  {
+    tokens: number[];
+    targets: number[];
+    batch: number;
+    time: number;
+    logits: number[];
+    loss: number;
+    greedy: { prompt: string; text: string };
+    sampling: { temperature: number; topK: number; probabilities: number[] };
+  }
 >;
 const dir = mkdtempSync(join(tmpdir(), "checkpoint-"));
 
@@ -52,6 +63,19 @@ describe("checkpoints written by PyTorch", () => {
       const model = loadCheckpoint(join(fixtures, name), { dtype: "float32" });
       expect(model.dtype).toBe("float32");
       expect(maxDifference(model.forward(case_.tokens, case_.batch, case_.time).logits, case_.logits)).toBeLessThan(1e-5);
+    });
+  }
+
+  for (const name of ["pytorch-pre-bias.safetensors", "pytorch-post.safetensors"]) {
+    it(`${name}: writes nanoGPT's greedy text (prompt cropped to the context) and samples from PyTorch's distribution`, () => {
+      const { model, tokenizer } = readCheckpoint(join(fixtures, name), { dtype: "float64" });
+      const { greedy, sampling } = expected[name];
+      expect(generate(model, tokenizer as CharTokenizer, greedy.prompt, { maxNewTokens: 20, greedy: true })).toBe(greedy.text);
+      const context = (tokenizer as CharTokenizer).encode(greedy.prompt.slice(-8));
+      const last = model.forward(context, 1, 8).logits.slice(7 * 65);
+      const probabilities = nextTokenProbabilities(last, { temperature: sampling.temperature, topK: sampling.topK });
+      expect(probabilities.filter((p) => p > 0).length).toBe(5);
+      expect(maxDifference(probabilities, sampling.probabilities)).toBeLessThan(1e-12);
     });
   }
 

@@ -27,6 +27,7 @@ describe("nextTokenProbabilities", () => {
     );
     expect(() => nextTokenProbabilities([1, 2], { topK: 0 })).toThrow("nextTokenProbabilities: topK 0 must be at least 1");
     expect(() => nextTokenProbabilities([1, NaN])).toThrow("nextTokenProbabilities: logit 1 is NaN");
+    expect(() => nextTokenProbabilities([-Infinity, -Infinity])).toThrow("nextTokenProbabilities: the largest logit is -Infinity");
   });
 });
 
@@ -110,6 +111,10 @@ describe("generate", () => {
 
   it("names a prompt character the tokenizer has never seen", () => {
     expect(() => generate(model, tokenizer, "abz", { maxNewTokens: 1 })).toThrow('character "z" (U+007A) at position 2 is not in the vocabulary of 4 characters');
+  });
+
+  it("refuses an unknown option, naming generate", () => {
+    expect(() => generate(model, tokenizer, "a", { maxNewTokens: 1, top_k: 3 } as object as { maxNewTokens: number })).toThrow('generate: unknown option "top_k"');
   });
 
   it("refuses a tokenizer whose size is not the model's vocabulary", () => {

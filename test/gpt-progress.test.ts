@@ -1,5 +1,5 @@
 // Watching training: the status line, the live loss curves in one output, and `npm run train` from a terminal.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -25,6 +25,11 @@ describe("progressLine", () => {
     expect(progressLine({ step: 0, steps: 20, valLoss: 4.17, lr: 1e-4, tokensPerSecond: 0, elapsedSeconds: 0.4 })).toBe(
       "step  0/20 | val 4.1700 | lr 1.00e-4 | 0:00 elapsed",
     );
+  });
+
+  it("leaves out speed and times when told, so that what stays is the same on every run", () => {
+    expect(progressLine(at(120, { valLoss: 2.5 }), { timings: false })).toBe("step  120/2000 | loss 3.8800 | val 2.5000 | lr 1.00e-3");
+    expect(() => progressLine(at(1), { timing: false } as object)).toThrow('progressLine: unknown option "timing"');
   });
 
   it("formats durations as m:ss and h:mm:ss", () => {
@@ -63,6 +68,12 @@ describe("lossCurves and liveTrainingProgress", () => {
     const eager = liveTrainingProgress({ show: (figure) => every.push(figure) }, { seconds: 0 });
     for (let step = 1; step <= 4; step++) eager(at(step));
     expect(every.length).toBe(4);
+    const quiet: Figure[] = [];
+    const steady = liveTrainingProgress({ show: (figure) => quiet.push(figure) }, { finalTimings: false });
+    steady(at(1999));
+    steady(at(2000));
+    expect(quiet[0].markup).toContain("tok/s");
+    expect(quiet[1].markup).toContain("step 2000/2000 | loss 2.0000 | lr 1.00e-3<");
   });
 
   it("refuses a display without show", () => {
@@ -88,7 +99,7 @@ describe("npm run train (scripts/train.mjs, on the built lib)", () => {
     expect(unknown.stderr).toBe("train: unknown option --n_layers (did you mean --n_layer?); see --help for the options\n");
     expect(run("--max_iters=10").stderr).toBe("train: --out is required, e.g. --out=out/shakespeare.safetensors (see --help)\n");
     expect(run("--out=x", "--dropout=lots").stderr).toBe('train: --dropout must be a number, got "lots"\n');
-  });
+  }, 30_000);
 
   it("trains, prints progress lines when not on a terminal, and writes a checkpoint that loads", () => {
     const out = join(mkdtempSync(join(tmpdir(), "train-")), "tiny.safetensors");
@@ -106,5 +117,22 @@ describe("npm run train (scripts/train.mjs, on the built lib)", () => {
     expect(tokenizer?.vocabSize).toBe(65);
     expect(metadata.command).toBe(lines[0]);
     expect(JSON.parse(metadata.training)).toMatchObject({ step: 6, steps: 6, batchSize: 4, warmupSteps: 1, data: "data/tinyshakespeare.txt" });
-  });
+  }, 30_000);
+
+  it("stops on Ctrl-C after the current step, writes the checkpoint and exits with 130", async () => {
+    const out = join(mkdtempSync(join(tmpdir(), "train-")), "stopped.safetensors");
+    const child = spawn(process.execPath, [script, `--out=${out}`, "--n_layer=1", "--n_head=2", "--n_embd=16", "--block_size=16", "--batch_size=4", "--max_iters=1000000", "--warmup_iters=1", "--eval_iters=1", "--log_interval=1"]);
+    let stdout = "";
+    const code = await new Promise<number | null>((resolve) => {
+      child.stdout.on("data", (chunk: Buffer) => {
+        stdout += chunk.toString();
+        if (/step +2\/1000000/.test(stdout) && !child.killed) child.kill("SIGINT");
+      });
+      child.on("exit", (status) => resolve(status));
+    });
+    expect(code).toBe(130);
+    const step = Number(/interrupted after step (\d+): checkpoint /.exec(stdout)?.[1]);
+    expect(step).toBeGreaterThanOrEqual(2);
+    expect(JSON.parse(readCheckpoint(out).metadata.training).step).toBe(step);
+  }, 30_000);
 });

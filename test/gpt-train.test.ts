@@ -66,7 +66,7 @@ describe("train", () => {
       expect(rows.filter(([, , val]) => val !== null).map(([step]) => step)).toEqual([0, 6, 12]);
       expect(run()).toBe(a);
     }
-  });
+  }, 60_000);
 
   it("follows nanoGPT's loop in PyTorch 1.13 step for step (float64: same init, batches, AdamW, clipping, schedule)", async () => {
     // Written by scripts/checkpoint_roundtrip.py --fixture: nanoGPT's train.py loop on the same settings.
@@ -84,6 +84,21 @@ describe("train", () => {
     expect(evaluations.map((e) => e.step)).toEqual(fixture.evaluations.map((e) => e.step));
     expect(Math.max(...evaluations.map((e, k) => Math.abs(e.valLoss - fixture.evaluations[k].valLoss)))).toBeLessThan(1e-12);
     expect(fixture.trainLosses[29]).toBeLessThan(fixture.trainLosses[0] - 0.5);
+  });
+
+  it("stops after the current step on an interrupt (SIGINT), keeping the history, and removes its listener", async () => {
+    const listeners = process.listenerCount("SIGINT");
+    const model = GPT.create(config, { seed: 1 });
+    const result = await train(model, dataset, options, (p) => {
+      expect(process.listenerCount("SIGINT")).toBe(listeners + 1);
+      if (p.step === 3) process.emit("SIGINT", "SIGINT");
+    });
+    expect(result.interrupted).toBe(true);
+    expect(result.history.map((p) => p.step)).toEqual([0, 1, 2, 3]);
+    expect(process.listenerCount("SIGINT")).toBe(listeners);
+    const complete = await train(GPT.create(config, { seed: 1 }), dataset, { ...options, steps: 3, decaySteps: 30 });
+    expect(complete.interrupted).toBe(false);
+    expect(complete.history.map((p) => p.trainLoss)).toEqual(result.history.map((p) => p.trainLoss));
   });
 
   it("fills the defaults of nanoGPT's recipe and refuses what cannot run", () => {

@@ -58,6 +58,7 @@ export function nextTokenProbabilities(logits: ArrayLike<number>, options: { tem
   let cutoff = -Infinity;
   if (topK !== undefined && topK < n) cutoff = Float64Array.from(scaled).sort()[n - topK];
   const max = scaled[argmax(scaled)];
+  if (!Number.isFinite(max)) throw new RangeError(`${fn}: the largest logit is ${max}; probabilities need a finite one`);
   let total = 0;
   const probs = new Float64Array(n);
   for (let i = 0; i < n; i++) {
@@ -159,11 +160,12 @@ export function generate(
   options: GenerateOptions & { onToken?: (text: string, token: number) => void },
 ): string {
   const fn = "generate";
+  if (options === undefined || options === null) throw new TypeError(`${fn}: options are required, e.g. { maxNewTokens: 200 }`);
+  checkOptions(fn, options, generateSpec);
   if (tokenizer.vocabSize !== model.config.vocabSize) {
     throw new RangeError(`${fn}: the tokenizer has ${tokenizer.vocabSize} characters, the model a vocabulary of ${model.config.vocabSize}`);
   }
-  const { onToken, ...rest } = options ?? ({} as GenerateOptions);
-  if (onToken !== undefined && typeof onToken !== "function") throw new TypeError(`${fn}: option onToken must be a function`);
+  const { onToken, ...rest } = options;
   const V = model.config.vocabSize;
   const next: NextTokenLogits = (context) => {
     const T = context.length;

@@ -14,15 +14,21 @@ export function formatDuration(seconds: number): string {
   return s >= 3600 ? `${Math.floor(s / 3600)}:${String(mm).padStart(2, "0")}:${ss}` : `${mm}:${ss}`;
 }
 
-/** "step 120/2000 | loss 2.3456 | val 2.4012 | lr 9.87e-4 | 5,432 tok/s | 0:45 elapsed, 5:12 left". */
-export function progressLine(progress: TrainProgress): string {
+/**
+ * "step 120/2000 | loss 2.3456 | val 2.4012 | lr 9.87e-4 | 5,432 tok/s | 0:45 elapsed, 5:12 left".
+ * With timings false, the speed and times are left out: what stays is the same on every run.
+ */
+export function progressLine(progress: TrainProgress, options: { timings?: boolean } = {}): string {
+  const { timings = true } = checkOptions("progressLine", options, { timings: "boolean" });
   const { step, steps, trainLoss, valLoss, lr, tokensPerSecond, elapsedSeconds, secondsLeft } = progress;
   const parts = [`step ${String(step).padStart(String(steps).length)}/${steps}`];
   if (trainLoss !== undefined) parts.push(`loss ${trainLoss.toFixed(4)}`);
   if (valLoss !== undefined) parts.push(`val ${valLoss.toFixed(4)}`);
   parts.push(`lr ${lr.toExponential(2)}`);
-  if (step > 0) parts.push(`${Math.round(tokensPerSecond).toLocaleString("en-US")} tok/s`);
-  parts.push(`${formatDuration(elapsedSeconds)} elapsed` + (secondsLeft === undefined ? "" : `, ${formatDuration(secondsLeft)} left`));
+  if (timings) {
+    if (step > 0) parts.push(`${Math.round(tokensPerSecond).toLocaleString("en-US")} tok/s`);
+    parts.push(`${formatDuration(elapsedSeconds)} elapsed` + (secondsLeft === undefined ? "" : `, ${formatDuration(secondsLeft)} left`));
+  }
   return parts.join(" | ");
 }
 
@@ -49,20 +55,25 @@ export interface LiveDisplay {
 /**
  * A progress callback for train() that redraws one live output: the loss curves, titled with the status line.
  * It redraws from step 1 on, at each evaluation, at the last step, and otherwise at most once every `seconds`
- * (default 1), so that drawing costs little beside training.
+ * (default 1), so that drawing costs little beside training. With finalTimings false, the last picture leaves out
+ * speed and times, so that a notebook's saved output is the same on every run.
  */
-export function liveTrainingProgress(display: LiveDisplay, options: { seconds?: number } = {}): (progress: TrainProgress) => void {
+export function liveTrainingProgress(
+  display: LiveDisplay,
+  options: { seconds?: number; finalTimings?: boolean } = {},
+): (progress: TrainProgress) => void {
   if (typeof display?.show !== "function") throw new TypeError("liveTrainingProgress: display must have show(figure), e.g. liveOutput()");
-  const { seconds = 1 } = checkOptions("liveTrainingProgress", options, { seconds: { kind: "finite", min: 0 } });
+  const { seconds = 1, finalTimings = true } = checkOptions("liveTrainingProgress", options, { seconds: { kind: "finite", min: 0 }, finalTimings: "boolean" });
   const history: TrainProgress[] = [];
   let last = -Infinity;
   return (progress) => {
     history.push(progress);
     // Step 0 holds only the initial validation loss: the first picture waits for a step with a training loss too.
     if (progress.step === 0) return;
+    const final = progress.step === progress.steps;
     const now = performance.now();
-    if (progress.valLoss === undefined && progress.step !== progress.steps && now - last < seconds * 1000) return;
+    if (progress.valLoss === undefined && !final && now - last < seconds * 1000) return;
     last = now;
-    display.show(lossCurves(history, { title: progressLine(progress) }));
+    display.show(lossCurves(history, { title: progressLine(progress, { timings: !final || finalTimings }) }));
   };
 }

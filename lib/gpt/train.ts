@@ -63,6 +63,8 @@ export interface TrainResult {
   history: TrainProgress[];
   /** The evaluations alone: step 0, every evalInterval steps, and the last step. */
   evaluations: { step: number; valLoss: number }[];
+  /** True when an interrupt (SIGINT: Ctrl-C, or a notebook's stop button) ended training before the last step. */
+  interrupted: boolean;
 }
 
 const trainSpec = {
@@ -116,12 +118,13 @@ export function trainSettings(model: GPT, options: TrainOptions): Required<Train
   return settings;
 }
 
-// Lets a notebook's display messages and a terminal's writes go out between steps.
+// Lets an interrupt be heard between steps.
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * Trains the model in place and returns its history. onProgress hears every step; the promise resolves after the
- * last step's evaluation. The loop yields to the event loop after each step so that live output can show.
+ * last step's evaluation. An interrupt (SIGINT: Ctrl-C in a terminal, the stop button of a notebook) ends training
+ * after the current step, keeping what it learned (result.interrupted); a second Ctrl-C in a terminal quits at once.
  */
 export async function train(
   model: GPT,
@@ -149,43 +152,57 @@ export async function train(
     onProgress?.(progress);
   };
 
-  const initial = evaluate();
-  evaluations.push({ step: 0, valLoss: initial });
-  report({ step: 0, steps: s.steps, valLoss: initial, lr: learningRate(0, schedule), tokensPerSecond: 0, elapsedSeconds: (performance.now() - start) / 1000 });
+  // An interrupt ends training after the current step; the listener then removes itself, so a second Ctrl-C quits.
+  // It listens from the next turn of the event loop: a SIGINT listener added while a tslab cell's synchronous part
+  // runs (vm.runInThisContext with breakOnSigint) makes the notebook's stop button kill the kernel.
+  let interrupted = false;
+  const onInterrupt = (): void => {
+    interrupted = true;
+    process.off("SIGINT", onInterrupt);
+  };
   await nextTurn();
-
-  for (let step = 1; step <= s.steps; step++) {
-    // nanoGPT's iteration iter_num = step - 1 uses get_lr(iter_num).
-    const lr = learningRate(step - 1, schedule);
-    const stepStart = performance.now();
-    const { inputs, targets } = dataset.getBatch("train", s.batchSize, s.blockSize, generator);
-    model.zeroGrad();
-    const { loss } = model.forward(inputs, s.batchSize, s.blockSize, { targets, training: true, generator });
-    if (loss === undefined || !Number.isFinite(loss)) {
-      throw new RangeError(`train: the loss at step ${step} is ${loss} (learning rate ${lr}); a lower learningRate may help`);
-    }
-    model.backward();
-    if (s.gradClip > 0) clipGradNorm(model.parameters, s.gradClip);
-    optimizer.step(lr);
-    trainingMs += performance.now() - stepStart;
-
-    let valLoss: number | undefined;
-    if (step % s.evalInterval === 0 || step === s.steps) {
-      valLoss = evaluate();
-      evaluations.push({ step, valLoss });
-    }
-    const elapsedSeconds = (performance.now() - start) / 1000;
-    report({
-      step,
-      steps: s.steps,
-      trainLoss: loss,
-      ...(valLoss === undefined ? {} : { valLoss }),
-      lr,
-      tokensPerSecond: (step * tokensPerStep) / (trainingMs / 1000),
-      elapsedSeconds,
-      secondsLeft: (elapsedSeconds / step) * (s.steps - step),
-    });
+  process.on("SIGINT", onInterrupt);
+  try {
+    const initial = evaluate();
+    evaluations.push({ step: 0, valLoss: initial });
+    report({ step: 0, steps: s.steps, valLoss: initial, lr: learningRate(0, schedule), tokensPerSecond: 0, elapsedSeconds: (performance.now() - start) / 1000 });
     await nextTurn();
+
+    for (let step = 1; step <= s.steps && !interrupted; step++) {
+      // nanoGPT's iteration iter_num = step - 1 uses get_lr(iter_num).
+      const lr = learningRate(step - 1, schedule);
+      const stepStart = performance.now();
+      const { inputs, targets } = dataset.getBatch("train", s.batchSize, s.blockSize, generator);
+      model.zeroGrad();
+      const { loss } = model.forward(inputs, s.batchSize, s.blockSize, { targets, training: true, generator });
+      if (loss === undefined || !Number.isFinite(loss)) {
+        throw new RangeError(`train: the loss at step ${step} is ${loss} (learning rate ${lr}); a lower learningRate may help`);
+      }
+      model.backward();
+      if (s.gradClip > 0) clipGradNorm(model.parameters, s.gradClip);
+      optimizer.step(lr);
+      trainingMs += performance.now() - stepStart;
+
+      let valLoss: number | undefined;
+      if (step % s.evalInterval === 0 || step === s.steps) {
+        valLoss = evaluate();
+        evaluations.push({ step, valLoss });
+      }
+      const elapsedSeconds = (performance.now() - start) / 1000;
+      report({
+        step,
+        steps: s.steps,
+        trainLoss: loss,
+        ...(valLoss === undefined ? {} : { valLoss }),
+        lr,
+        tokensPerSecond: (step * tokensPerStep) / (trainingMs / 1000),
+        elapsedSeconds,
+        secondsLeft: (elapsedSeconds / step) * (s.steps - step),
+      });
+      await nextTurn();
+    }
+  } finally {
+    process.off("SIGINT", onInterrupt);
   }
-  return { history, evaluations };
+  return { history, evaluations, interrupted };
 }
