@@ -23,11 +23,41 @@ function packA(a: usize, lda: i32, m: i32, k0: i32, kc: i32, dst: usize): void {
   }
 }
 
-/** Depth [k0, k0 + kc) of B into NR-column panels, zero padded; B(p, j) sits at b + 4 * (p * rs + j * cs). */
+/** The 4x4 block of floats at src (rows `stride` bytes apart) transposed into dst (rows `dstStride` bytes apart). */
+// @ts-ignore: AssemblyScript decorator
+@inline
+function transpose4(src: usize, stride: usize, dst: usize, dstStride: usize): void {
+  const r0 = v128.load(src), r1 = v128.load(src + stride), r2 = v128.load(src + 2 * stride), r3 = v128.load(src + 3 * stride);
+  const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+  const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7), t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+  v128.store(dst, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+  v128.store(dst + dstStride, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7));
+  v128.store(dst + 2 * dstStride, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5));
+  v128.store(dst + 3 * dstStride, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7));
+}
+
+/**
+ * Depth [k0, k0 + kc) of B into NR-column panels, zero padded; B(p, j) sits at b + 4 * (p * rs + j * cs).
+ * Full panels of B as stored (cs 1) copy two vectors per step; of B read transposed (rs 1), 4x4 transposes.
+ */
 function packB(b: usize, rs: i32, cs: i32, k0: i32, kc: i32, n: i32, dst: usize): void {
   for (let j0 = 0; j0 < n; j0 += NR) {
     const cols = min(NR, n - j0);
-    for (let p = 0; p < kc; p++) {
+    let p = 0;
+    if (cols == NR && cs == 1) {
+      for (; p < kc; p++) {
+        const row = b + (<usize>((k0 + p) * rs + j0) << 2);
+        v128.store(dst + (<usize>(p * NR) << 2), v128.load(row));
+        v128.store(dst + (<usize>(p * NR) << 2), v128.load(row, 16), 16);
+      }
+    } else if (cols == NR && rs == 1) {
+      for (; p + 4 <= kc; p += 4) {
+        const column = b + (<usize>(k0 + p + j0 * cs) << 2);
+        transpose4(column, <usize>cs << 2, dst + (<usize>(p * NR) << 2), NR << 2);
+        transpose4(column + (<usize>(4 * cs) << 2), <usize>cs << 2, dst + (<usize>(p * NR + 4) << 2), NR << 2);
+      }
+    }
+    for (; p < kc; p++) {
       const row = b + (<usize>((k0 + p) * rs + j0 * cs) << 2);
       for (let x = 0; x < NR; x++) {
         store<f32>(dst + (<usize>(p * NR + x) << 2), x < cols ? load<f32>(row + (<usize>(x * cs) << 2)) : 0);
@@ -98,13 +128,15 @@ function packAStrided(a: usize, rs: i32, cs: i32, m: i32, k0: i32, kc: i32, dst:
   for (let i0 = 0; i0 < m; i0 += MR) {
     const rows = min(MR, m - i0);
     const panel = a + (<usize>(i0 * rs + k0 * cs) << 2);
+    let p = 0;
     if (rs == 1 && rows == MR) {
-      for (let p = 0; p < kc; p++) v128.store(dst + (<usize>(p * MR) << 2), v128.load(panel + (<usize>(p * cs) << 2)));
-    } else {
-      for (let p = 0; p < kc; p++) {
-        for (let r = 0; r < MR; r++) {
-          store<f32>(dst + (<usize>(p * MR + r) << 2), r < rows ? load<f32>(panel + (<usize>(r * rs + p * cs) << 2)) : 0);
-        }
+      for (; p < kc; p++) v128.store(dst + (<usize>(p * MR) << 2), v128.load(panel + (<usize>(p * cs) << 2)));
+    } else if (cs == 1 && rows == MR) {
+      for (; p + 4 <= kc; p += 4) transpose4(panel + (<usize>p << 2), <usize>rs << 2, dst + (<usize>(p * MR) << 2), MR << 2);
+    }
+    for (; p < kc; p++) {
+      for (let r = 0; r < MR; r++) {
+        store<f32>(dst + (<usize>(p * MR + r) << 2), r < rows ? load<f32>(panel + (<usize>(r * rs + p * cs) << 2)) : 0);
       }
     }
     dst += <usize>(MR * kc) << 2;
@@ -248,5 +280,274 @@ export function attention(
         }
       }
     }
+  }
+}
+
+/**
+ * tanh to float32 precision, four at a time: the odd/even rational approximation of Eigen's float tanh
+ * (degree 13 over degree 6, a few ulp), clamped where tanh rounds to +-1 in float32.
+ */
+// @ts-ignore: AssemblyScript decorator
+@inline
+function tanh4(u: v128): v128 {
+  const x = f32x4.min(f32x4.max(u, f32x4.splat(-7.90531110763549805)), f32x4.splat(7.90531110763549805));
+  const x2 = f32x4.mul(x, x);
+  let p = f32x4.splat(-2.76076847742355e-16);
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(2.00018790482477e-13));
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(-8.60467152213735e-11));
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(5.12229709037114e-8));
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(1.48572235717979e-5));
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(6.37261928875436e-4));
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(4.89352455891786e-3));
+  let q = f32x4.splat(1.19825839466702e-6);
+  q = f32x4.add(f32x4.mul(q, x2), f32x4.splat(1.18534705686654e-4));
+  q = f32x4.add(f32x4.mul(q, x2), f32x4.splat(2.26843463243900e-3));
+  q = f32x4.add(f32x4.mul(q, x2), f32x4.splat(4.89352518554385e-3));
+  return f32x4.div(f32x4.mul(x, p), q);
+}
+
+/**
+ * GELU, tanh approximation, on n floats (read and written four at a time: the regions must have room for n
+ * rounded up to 4): out = 0.5 x (1 + tanh u), u = sqrt(2/pi) (x + 0.044715 x^3); keeps tanh u for backward.
+ */
+export function geluForward(inp: usize, out: usize, tanhU: usize, n: i32): void {
+  const end = inp + (<usize>n << 2);
+  const half = f32x4.splat(0.5), one = f32x4.splat(1), cubic = f32x4.splat(0.044715), scale = f32x4.splat(0.7978845608028654);
+  for (; inp < end; inp += 16, out += 16, tanhU += 16) {
+    const x = v128.load(inp);
+    const t = tanh4(f32x4.mul(scale, f32x4.add(x, f32x4.mul(cubic, f32x4.mul(f32x4.mul(x, x), x)))));
+    v128.store(tanhU, t);
+    v128.store(out, f32x4.mul(f32x4.mul(half, x), f32x4.add(one, t)));
+  }
+}
+
+// The three products of causal attention, on packed panels (A from packA or packAStrided, B from packB) of T rows
+// and T keys. Row t of the weights P (and of their gradient) is zero past key t, so each product skips a triangle.
+
+/** out (T x T, row stride T) += A B^T restricted to its lower triangle: blocks wholly above the diagonal are skipped. */
+function lowerProduct(packedA: usize, packedB: usize, depth: i32, out: usize, T: i32, tile: usize): void {
+  for (let j0 = 0; j0 < T; j0 += NR) {
+    for (let r0 = 0; r0 < T; r0 += MR) {
+      if (j0 > r0 + MR - 1) continue;
+      block(packedA + (<usize>(r0 * depth) << 2), packedB + (<usize>(j0 * depth) << 2), depth, out + (<usize>(r0 * T + j0) << 2), T, min(MR, T - r0), min(NR, T - j0), tile);
+    }
+  }
+}
+
+/** out (T x n, row stride ld) += L B for L (T x T) lower triangular: row t sums over depth 0..t only. */
+function lowerTimes(packedL: usize, packedB: usize, T: i32, n: i32, out: usize, ld: i32, tile: usize): void {
+  for (let j0 = 0; j0 < n; j0 += NR) {
+    for (let r0 = 0; r0 < T; r0 += MR) {
+      block(packedL + (<usize>(r0 * T) << 2), packedB + (<usize>(j0 * T) << 2), min(T, r0 + MR), out + (<usize>(r0 * ld + j0) << 2), ld, min(MR, T - r0), min(NR, n - j0), tile);
+    }
+  }
+}
+
+/** out (T x n, row stride ld) += L^T B for L (T x T) lower triangular, packed transposed: row i sums over depth i..T-1 only. */
+function lowerTransposedTimes(packedLT: usize, packedB: usize, T: i32, n: i32, out: usize, ld: i32, tile: usize): void {
+  for (let j0 = 0; j0 < n; j0 += NR) {
+    for (let r0 = 0; r0 < T; r0 += MR) {
+      block(packedLT + (<usize>(r0 * T + r0 * MR) << 2), packedB + (<usize>(j0 * T + r0 * NR) << 2), T - r0,
+        out + (<usize>(r0 * ld + j0) << 2), ld, min(MR, T - r0), min(NR, n - j0), tile);
+    }
+  }
+}
+
+/**
+ * A GPT layer's causal self-attention, every batch row and head, reading Q, K and V in place from the fused
+ * projection qkv (B*T rows of [Q | K | V], 3C floats each; head h is columns h*hs .. h*hs + hs of each part).
+ * Writes y (B*T x C, the heads side by side) and the softmax weights (B, nHead, T, T), zero above the diagonal.
+ * Scratch bytes: packedA 4*roundUp(T,MR)*max(T,hs), packedB 4*roundUp(max(T,hs),NR)*max(T,hs), tile 4*MR*NR.
+ */
+export function causalAttentionForward(
+  qkv: usize, y: usize, weights: usize, B: i32, T: i32, C: i32, nHead: i32, scale: f32, packedA: usize, packedB: usize, tile: usize,
+): void {
+  const hs = C / nHead, ld = 3 * C;
+  memory.fill(y, 0, <usize>(B * T * C) << 2);
+  for (let b = 0; b < B; b++) {
+    for (let h = 0; h < nHead; h++) {
+      const q = qkv + (<usize>(b * T * ld + h * hs) << 2), k = q + (<usize>C << 2), v = q + (<usize>(2 * C) << 2);
+      const w = weights + (<usize>((b * nHead + h) * T * T) << 2);
+      memory.fill(w, 0, <usize>(T * T) << 2);
+      packA(q, ld, T, 0, hs, packedA);
+      packB(k, 1, ld, 0, hs, T, packedB); // K^T read in place
+      lowerProduct(packedA, packedB, hs, w, T, tile); // scores Q K^T
+      softmaxRows(w, T, T, 0, T, scale, 1);
+      packA(w, T, T, 0, T, packedA);
+      packB(v, ld, 1, 0, T, hs, packedB);
+      lowerTimes(packedA, packedB, T, hs, y + (<usize>(b * T * C + h * hs) << 2), C, tile); // P V
+    }
+  }
+}
+
+/**
+ * The gradient of causalAttentionForward: dqkv (B*T x 3C, written) from dy (B*T x C), with qkv and the weights P
+ * of the forward. Per head: dP = dy V^T, dV = P^T dy, dS = P (dP - rowsum(P dP)) scale, dQ = dS K, dK = dS^T Q,
+ * skipping the triangles where P and dS are 0. Scratch as for the forward, plus dS 4*T*T bytes.
+ */
+export function causalAttentionBackward(
+  dqkv: usize, dy: usize, qkv: usize, weights: usize, B: i32, T: i32, C: i32, nHead: i32, scale: f32,
+  packedA: usize, packedB: usize, dS: usize, tile: usize,
+): void {
+  const hs = C / nHead, ld = 3 * C;
+  memory.fill(dqkv, 0, <usize>(B * T * ld) << 2);
+  for (let b = 0; b < B; b++) {
+    for (let h = 0; h < nHead; h++) {
+      const offset = <usize>(b * T * ld + h * hs) << 2;
+      const q = qkv + offset, k = q + (<usize>C << 2), v = q + (<usize>(2 * C) << 2);
+      const dq = dqkv + offset, dk = dq + (<usize>C << 2), dv = dq + (<usize>(2 * C) << 2);
+      const dyh = dy + (<usize>(b * T * C + h * hs) << 2);
+      const w = weights + (<usize>((b * nHead + h) * T * T) << 2);
+      memory.fill(dS, 0, <usize>(T * T) << 2);
+      packA(dyh, C, T, 0, hs, packedA);
+      packB(v, 1, ld, 0, hs, T, packedB);
+      lowerProduct(packedA, packedB, hs, dS, T, tile); // dP = dy V^T
+      packAStrided(w, 1, T, T, 0, T, packedA);
+      packB(dyh, C, 1, 0, T, hs, packedB);
+      lowerTransposedTimes(packedA, packedB, T, hs, dv, ld, tile); // dV = P^T dy
+      for (let t = 0; t < T; t++) { // dS, in place of dP
+        const pRow = w + (<usize>(t * T) << 2), dRow = dS + (<usize>(t * T) << 2);
+        let dot: f32 = 0;
+        for (let s = 0; s <= t; s++) dot += load<f32>(pRow + (<usize>s << 2)) * load<f32>(dRow + (<usize>s << 2));
+        for (let s = 0; s <= t; s++) {
+          const at = dRow + (<usize>s << 2);
+          store<f32>(at, load<f32>(pRow + (<usize>s << 2)) * (load<f32>(at) - dot) * scale);
+        }
+        memory.fill(dRow + (<usize>(t + 1) << 2), 0, <usize>(T - t - 1) << 2); // the part of blocks past the diagonal
+      }
+      packA(dS, T, T, 0, T, packedA);
+      packB(k, ld, 1, 0, T, hs, packedB);
+      lowerTimes(packedA, packedB, T, hs, dq, ld, tile); // dQ = dS K
+      packAStrided(dS, 1, T, T, 0, T, packedA);
+      packB(q, ld, 1, 0, T, hs, packedB);
+      lowerTransposedTimes(packedA, packedB, T, hs, dk, ld, tile); // dK = dS^T Q
+    }
+  }
+}
+
+// @ts-ignore: AssemblyScript decorator
+@inline
+function sumOf(start: usize, n: i32): f32 {
+  const vectorEnd = start + (<usize>(n & ~3) << 2), end = start + (<usize>n << 2);
+  let sum4 = f32x4.splat(0);
+  for (let x = start; x < vectorEnd; x += 16) sum4 = f32x4.add(sum4, v128.load(x));
+  let sum = sumOfLanes(sum4);
+  for (let x = vectorEnd; x < end; x += 4) sum += load<f32>(x);
+  return sum;
+}
+
+/**
+ * LayerNorm of N rows of C floats: out = (x - mean) rstd weight + bias (bias 0: none), rstd = 1 / sqrt(var + eps)
+ * with the biased variance; keeps mean and rstd (N each) for backward. out may not be inp.
+ */
+export function layerNormForward(inp: usize, weight: usize, bias: usize, out: usize, mean: usize, rstd: usize, N: i32, C: i32, eps: f32): void {
+  const vectorC = C & ~3;
+  for (let i = 0; i < N; i++) {
+    const x = inp + (<usize>(i * C) << 2), y = out + (<usize>(i * C) << 2);
+    const m = sumOf(x, C) / <f32>C;
+    const m4 = f32x4.splat(m);
+    let squares4 = f32x4.splat(0);
+    for (let c = 0; c < vectorC; c += 4) {
+      const d = f32x4.sub(v128.load(x + (<usize>c << 2)), m4);
+      squares4 = f32x4.add(squares4, f32x4.mul(d, d));
+    }
+    let squares = sumOfLanes(squares4);
+    for (let c = vectorC; c < C; c++) {
+      const d = load<f32>(x + (<usize>c << 2)) - m;
+      squares += d * d;
+    }
+    const s = <f32>1 / Mathf.sqrt(squares / <f32>C + eps);
+    const s4 = f32x4.splat(s);
+    for (let c = 0; c < vectorC; c += 4) {
+      const at = <usize>c << 2;
+      let v = f32x4.mul(f32x4.mul(f32x4.sub(v128.load(x + at), m4), s4), v128.load(weight + at));
+      if (bias) v = f32x4.add(v, v128.load(bias + at));
+      v128.store(y + at, v);
+    }
+    for (let c = vectorC; c < C; c++) {
+      const at = <usize>c << 2;
+      store<f32>(y + at, (load<f32>(x + at) - m) * s * load<f32>(weight + at) + (bias ? load<f32>(bias + at) : 0));
+    }
+    store<f32>(mean + (<usize>i << 2), m);
+    store<f32>(rstd + (<usize>i << 2), s);
+  }
+}
+
+/**
+ * LayerNorm's gradient: with n = (x - mean) rstd and g = dout weight, dinp = rstd (g - mean(g) - n mean(g n)), written;
+ * dweight += dout n and dbias += dout (bias 0: none), summed over the N rows.
+ */
+export function layerNormBackward(
+  dinp: usize, dweight: usize, dbias: usize, dout: usize, inp: usize, weight: usize, mean: usize, rstd: usize, N: i32, C: i32,
+): void {
+  const vectorC = C & ~3;
+  for (let i = 0; i < N; i++) {
+    const row = <usize>(i * C) << 2;
+    const m = load<f32>(mean + (<usize>i << 2)), s = load<f32>(rstd + (<usize>i << 2));
+    const m4 = f32x4.splat(m), s4 = f32x4.splat(s);
+    let g4 = f32x4.splat(0), gn4 = f32x4.splat(0);
+    for (let c = 0; c < vectorC; c += 4) {
+      const at = <usize>c << 2;
+      const n = f32x4.mul(f32x4.sub(v128.load(inp + row + at), m4), s4);
+      const g = f32x4.mul(v128.load(dout + row + at), v128.load(weight + at));
+      g4 = f32x4.add(g4, g);
+      gn4 = f32x4.add(gn4, f32x4.mul(g, n));
+    }
+    let sumG = sumOfLanes(g4), sumGN = sumOfLanes(gn4);
+    for (let c = vectorC; c < C; c++) {
+      const at = <usize>c << 2;
+      const n = (load<f32>(inp + row + at) - m) * s, g = load<f32>(dout + row + at) * load<f32>(weight + at);
+      sumG += g;
+      sumGN += g * n;
+    }
+    const meanG = f32x4.splat(sumG / <f32>C), meanGN = f32x4.splat(sumGN / <f32>C);
+    for (let c = 0; c < vectorC; c += 4) {
+      const at = <usize>c << 2;
+      const n = f32x4.mul(f32x4.sub(v128.load(inp + row + at), m4), s4);
+      const d = v128.load(dout + row + at);
+      const g = f32x4.mul(d, v128.load(weight + at));
+      v128.store(dinp + row + at, f32x4.mul(s4, f32x4.sub(f32x4.sub(g, meanG), f32x4.mul(n, meanGN))));
+      v128.store(dweight + at, f32x4.add(v128.load(dweight + at), f32x4.mul(d, n)));
+      if (dbias) v128.store(dbias + at, f32x4.add(v128.load(dbias + at), d));
+    }
+    for (let c = vectorC; c < C; c++) {
+      const at = <usize>c << 2;
+      const n = (load<f32>(inp + row + at) - m) * s, d = load<f32>(dout + row + at);
+      store<f32>(dinp + row + at, s * (d * load<f32>(weight + at) - sumG / <f32>C - n * (sumGN / <f32>C)));
+      store<f32>(dweight + at, load<f32>(dweight + at) + d * n);
+      if (dbias) store<f32>(dbias + at, load<f32>(dbias + at) + d);
+    }
+  }
+}
+
+/** GELU's gradient on n floats (four at a time, as geluForward): dinp = dout (0.5 (1 + t) + 0.5 x (1 - t^2) sqrt(2/pi) (1 + 3 * 0.044715 x^2)). */
+export function geluBackward(dinp: usize, dout: usize, inp: usize, tanhU: usize, n: i32): void {
+  const end = inp + (<usize>n << 2);
+  const half = f32x4.splat(0.5), one = f32x4.splat(1), cubic3 = f32x4.splat(3 * 0.044715), scale = f32x4.splat(0.7978845608028654);
+  for (; inp < end; inp += 16, tanhU += 16, dout += 16, dinp += 16) {
+    const x = v128.load(inp), t = v128.load(tanhU);
+    const du = f32x4.mul(scale, f32x4.add(one, f32x4.mul(cubic3, f32x4.mul(x, x))));
+    const local = f32x4.add(f32x4.mul(half, f32x4.add(one, t)), f32x4.mul(f32x4.mul(f32x4.mul(half, x), f32x4.sub(one, f32x4.mul(t, t))), du));
+    v128.store(dinp, f32x4.mul(v128.load(dout), local));
+  }
+}
+
+/**
+ * One AdamW update of n floats (four at a time, as geluForward), as lib/gpt/adamw.ts: data *= decay;
+ * m = beta1 m + (1 - beta1) g; v = beta2 v + (1 - beta2) g^2; data -= stepSize m / (sqrt(v) / correction2 + eps).
+ */
+export function adamW(data: usize, grad: usize, m: usize, v: usize, n: i32, decay: f32, beta1: f32, beta2: f32, stepSize: f32, correction2: f32, eps: f32): void {
+  const end = data + (<usize>n << 2);
+  const decay4 = f32x4.splat(decay), beta14 = f32x4.splat(beta1), beta24 = f32x4.splat(beta2);
+  const oneMinusBeta1 = f32x4.splat(1 - beta1), oneMinusBeta2 = f32x4.splat(1 - beta2);
+  const stepSize4 = f32x4.splat(stepSize), correction24 = f32x4.splat(correction2), eps4 = f32x4.splat(eps);
+  for (; data < end; data += 16, grad += 16, m += 16, v += 16) {
+    const g = v128.load(grad);
+    const m1 = f32x4.add(f32x4.mul(v128.load(m), beta14), f32x4.mul(g, oneMinusBeta1));
+    const v1 = f32x4.add(f32x4.mul(v128.load(v), beta24), f32x4.mul(f32x4.mul(oneMinusBeta2, g), g));
+    const denominator = f32x4.add(f32x4.div(f32x4.sqrt(v1), correction24), eps4);
+    v128.store(data, f32x4.sub(f32x4.mul(v128.load(data), decay4), f32x4.div(f32x4.mul(stepSize4, m1), denominator)));
+    v128.store(m, m1);
+    v128.store(v, v1);
   }
 }

@@ -1,6 +1,8 @@
 // npm run bench: times the matmul and attention kernels of the built lib (lib/dist) against the readable
-// reference, ml-matrix and, where Debian's python3-numpy is installed, numpy, and prints one table.
+// reference, ml-matrix and, where Debian's python3-numpy is installed, numpy, and prints one table; then the
+// GPT's float32 training step against PyTorch's (Debian's python3-torch), one thread each.
 // A benchmark, not a test: nothing here fails on speed. Run `npm run build` first (npm run bench does).
+// `npm run bench -- training` (or matmul, attention, any of them) runs only those rows.
 //
 // Method, for every row:
 // - each JavaScript row runs in its own fresh node process (--expose-gc), so one kernel's JIT state or
@@ -16,14 +18,24 @@
 //   the same count for causal, which does about half of it: its GFLOP/s is "as if full";
 // - "x ref": the reference kernel's time / this row's time (same size); "x numpy": numpy's time / this
 //   row's time for the same size and dtype (so 0.05 means 5% of numpy's speed).
+// The training row: see runTraining and trainingRows.
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 
 const MATMUL_SIZES = [64, 128, 256, 512, 1024];
 const ATTENTION_LENGTHS = [128, 512, 1024];
 const D = 64;
 const NUMPY_PYTHON = "/usr/bin/python3";
+const ROWS = ["matmul", "attention", "training"];
+// nanoGPT's CPU recipe (shakespeare_char on a laptop) with the 65 characters of tinyshakespeare
+const TRAINING = {
+  config: { vocabSize: 65, blockSize: 64, nLayer: 4, nHead: 4, nEmbd: 128, dropout: 0, bias: false, norm: "pre" },
+  batch: 12,
+  steps: 20, // timed steps per run, after 3 warmup steps and 1 step for the memory peak
+  rounds: 3, // runs of each side, alternating, so that load on the machine hits both alike
+};
 const here = fileURLToPath(import.meta.url);
 const lib = new URL("../lib/dist/index.js", import.meta.url).href;
 
@@ -128,6 +140,53 @@ async function runCases(specs) {
   });
 }
 
+// ---------- the training row, in a child process ----------
+
+function resourcePeak() {
+  return process.resourceUsage().maxRSS * 1024;
+}
+
+// One float32 training step of the recipe, as bench/torch_train.py times it: forward with the loss, backward,
+// clipping to norm 1, AdamW. Prints the same JSON fields as torch_train.py.
+async function runTraining() {
+  const { GPT, AdamW, clipGradNorm, gptConfig } = await import(lib);
+  const { config, batch: B, steps } = TRAINING;
+  const T = config.blockSize;
+  const model = GPT.create(gptConfig(config), { seed: 1337, dtype: "float32" });
+  const optimizer = new AdamW(model.parameters, { lr: 1e-3, betas: [0.9, 0.99], eps: 1e-8, weightDecay: 0.1 });
+  let state = 1337;
+  const token = () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state % config.vocabSize;
+  };
+  const x = Array.from({ length: B * T }, token), y = Array.from({ length: B * T }, token);
+  const step = () => {
+    model.zeroGrad();
+    model.forward(x, B, T, { targets: y, training: true });
+    model.backward();
+    clipGradNorm(model.parameters, 1.0);
+    optimizer.step();
+  };
+  for (let i = 0; i < 3; i++) step();
+  globalThis.gc();
+  const before = resourcePeak();
+  step();
+  const peakStep = resourcePeak() - before;
+  const times = [], cpuTimes = [];
+  for (let i = 0; i < steps; i++) {
+    const t0 = performance.now(), cpu0 = process.cpuUsage();
+    step();
+    times.push((performance.now() - t0) / 1000);
+    const cpu = process.cpuUsage(cpu0);
+    cpuTimes.push((cpu.user + cpu.system) / 1e6);
+  }
+  const seconds = median(times), cpuSeconds = median(cpuTimes);
+  console.log(JSON.stringify({
+    node: process.version, seconds_per_step: seconds, tokens_per_second: (B * T) / seconds,
+    cpu_seconds_per_step: cpuSeconds, cpu_tokens_per_second: (B * T) / cpuSeconds, peak_rss_bytes: resourcePeak(), peak_step_bytes: peakStep,
+  }));
+}
+
 // ---------- the whole table ----------
 
 // Each entry: the rows one child process times together.
@@ -225,10 +284,103 @@ function printTargets(rows, numpy) {
   }
 }
 
+// ---------- the training table ----------
+
+function torchAvailable() {
+  if (!existsSync(NUMPY_PYTHON)) return false;
+  return spawnSync(NUMPY_PYTHON, ["-c", "import torch"], { encoding: "utf8" }).status === 0;
+}
+
+function runTorch(env) {
+  const { config, batch, steps } = TRAINING;
+  const child = spawnSync(NUMPY_PYTHON, [new URL("./torch_train.py", import.meta.url).pathname, JSON.stringify(config), String(batch), String(steps)], {
+    encoding: "utf8",
+    env: { ...env, OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: "1", MKL_NUM_THREADS: "1" },
+  });
+  if (child.status !== 0) throw new Error(`bench/torch_train.py failed:\n${child.stderr}`);
+  return { ...JSON.parse(child.stdout), coretype: env.OPENBLAS_CORETYPE ?? "unset", l2: env.OPENBLAS_L2_SIZE ?? "unset" };
+}
+
+function runTrainingChild() {
+  const child = spawnSync(process.execPath, ["--expose-gc", here, "--training"], { encoding: "utf8" });
+  if (child.status !== 0) throw new Error(`the training row failed:\n${child.stderr}`);
+  return JSON.parse(child.stdout);
+}
+
+// TRAINING.rounds runs of each side, alternating (ours, then PyTorch's, ...), each a fresh process; every run
+// reports the median of its steps; the table gives the median run of each side and the median of the per-round
+// ratios. As for numpy, OPENBLAS_CORETYPE or OPENBLAS_L2_SIZE in the environment make PyTorch run twice a round:
+// with the environment as is, and with both unset (OpenBLAS's own pick of kernel for this CPU).
+function trainingRows() {
+  const { config, batch, rounds } = TRAINING;
+  const withTorch = torchAvailable();
+  console.log(`\nTraining step: nanoGPT's CPU recipe (${config.nLayer} layers, ${config.nHead} heads, ${config.nEmbd} wide, context ${config.blockSize}, ` +
+    `batch ${batch}, vocab ${config.vocabSize}), float32, forward + backward + clipGradNorm + AdamW, one thread; ${rounds} alternating runs of ${TRAINING.steps} steps each`);
+  if (!withTorch) {
+    console.log(`PyTorch: not found (${NUMPY_PYTHON} with torch); its row and the ratio are left out. To add them: sudo apt-get install python3-torch libopenblas0-pthread`);
+  }
+  const { OPENBLAS_CORETYPE, OPENBLAS_L2_SIZE, ...unset } = process.env;
+  const torchSides = !withTorch ? [] : OPENBLAS_CORETYPE === undefined && OPENBLAS_L2_SIZE === undefined
+    ? [{ label: "", env: process.env }]
+    : [{ label: " (env as is)", env: process.env }, { label: " (CORETYPE unset)", env: unset }];
+  const ours = [];
+  const theirs = torchSides.map(() => []);
+  for (let r = 0; r < rounds; r++) {
+    ours.push(runTrainingChild());
+    torchSides.forEach((side, i) => theirs[i].push(runTorch(side.env)));
+  }
+  const medianRun = (runs) => [...runs].sort((a, b) => a.tokens_per_second - b.tokens_per_second)[Math.floor(runs.length / 2)];
+  const ratio = (runs, key) => median(ours.map((o, i) => o[key] / runs[i][key]));
+  const rows = [{ name: "wasm (lib)", runs: ours, x: "", xCpu: "" }];
+  torchSides.forEach((side, i) => rows.push({
+    name: `PyTorch ${theirs[i][0].torch}${side.label}`, runs: theirs[i],
+    x: ratio(theirs[i], "tokens_per_second").toFixed(2), xCpu: ratio(theirs[i], "cpu_tokens_per_second").toFixed(2),
+  }));
+  const header = ["kernel", "ms/step", "tokens/s", "tokens/s per run", "CPU ms/step", "tokens/CPU-s", "peak RSS", "step adds", "lib x this", "lib x this (CPU)"];
+  const lines = rows.map(({ name, runs, x, xCpu }) => {
+    const run = medianRun(runs);
+    return [
+      name, (run.seconds_per_step * 1000).toFixed(1), run.tokens_per_second.toFixed(0), runs.map((r) => r.tokens_per_second.toFixed(0)).join(" "),
+      (run.cpu_seconds_per_step * 1000).toFixed(1), run.cpu_tokens_per_second.toFixed(0), formatBytes(run.peak_rss_bytes), formatBytes(run.peak_step_bytes), x, xCpu,
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+  const format = (cells) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(" | ")} |`;
+  console.log(format(header));
+  console.log(`|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`);
+  for (const line of lines) console.log(format(line));
+  const peak = medianRun(ours).peak_rss_bytes;
+  torchSides.forEach((side, i) => {
+    const run = theirs[i][0];
+    const perRound = ours.map((o, r) => (o.tokens_per_second / theirs[i][r].tokens_per_second).toFixed(2)).join(" ");
+    const perRoundCpu = ours.map((o, r) => (o.cpu_tokens_per_second / theirs[i][r].cpu_tokens_per_second).toFixed(2)).join(" ");
+    console.log(`PyTorch ${run.torch}${side.label}: ${run.threads} thread(s), OPENBLAS_NUM_THREADS=${run.openblas_threads}, ` +
+      `OPENBLAS_CORETYPE=${run.coretype}, OPENBLAS_L2_SIZE=${run.l2}, BLAS: ${run.blas}`);
+    console.log(`  lib / PyTorch per round, tokens/s: ${perRound}; by CPU time: ${perRoundCpu}`);
+  });
+  for (const { name, x, xCpu } of rows.slice(1)) {
+    console.log(`Target: training at least 0.5x ${name}'s tokens/s at one thread: ${x}x (${Number(x) >= 0.5 ? "holds" : "MISSED"}), by CPU time ${xCpu}x (${Number(xCpu) >= 0.5 ? "holds" : "MISSED"})`);
+  }
+  console.log(`Target: peak memory of a training step under 1 GB: ${formatBytes(peak)} for the whole process (${peak < 2 ** 30 ? "holds" : "MISSED"})`);
+  const load = loadavg();
+  console.log(`load average when the training rows ended: ${load.map((x) => x.toFixed(2)).join(", ")} (1, 5, 15 min) on ${cpus().length} cores`);
+}
+
 async function main() {
   const started = performance.now();
-  console.log(`node ${process.version}, ${process.arch}; each JS row in its own process. Running ${jsCases().flat().length} JS rows...`);
-  const rows = jsCases().flatMap(runChild);
+  const selected = process.argv.slice(2);
+  for (const name of selected) if (!ROWS.includes(name)) throw new Error(`bench: unknown row "${name}"; the rows are ${ROWS.join(", ")}`);
+  const wanted = (name) => selected.length === 0 || selected.includes(name);
+  if (wanted("matmul") || wanted("attention")) kernelRows(wanted);
+  if (wanted("training")) trainingRows();
+  console.log(`\nbench took ${((performance.now() - started) / 1000).toFixed(0)} s`);
+}
+
+// The matmul and attention rows (those selected), their table and their targets.
+function kernelRows(wanted) {
+  const cases = jsCases().filter((specs) => wanted(specs[0].op));
+  console.log(`node ${process.version}, ${process.arch}; each JS row in its own process. Running ${cases.flat().length} JS rows...`);
+  const rows = cases.flatMap(runChild);
   let numpy = null;
   let numpyUnset = null;
   if (numpyAvailable()) {
@@ -239,8 +391,8 @@ async function main() {
     console.log(`numpy: not found (${NUMPY_PYTHON} with numpy; Debian: apt-get install python3-numpy); its rows and ratios are left out.`);
   }
   const all = [...rows];
-  if (numpy) all.push(...numpyRows(numpy, "(env as is)"));
-  if (numpyUnset) all.push(...numpyRows(numpyUnset, "(CORETYPE unset)"));
+  if (numpy) all.push(...numpyRows(numpy, "(env as is)").filter((row) => wanted(row.op)));
+  if (numpyUnset) all.push(...numpyRows(numpyUnset, "(CORETYPE unset)").filter((row) => wanted(row.op)));
   all.sort((x, y) => (x.op === y.op ? 0 : x.op === "matmul" ? -1 : 1) || x.n - y.n || Number(Boolean(x.causal)) - Number(Boolean(y.causal)));
   console.log("");
   printTable(all, numpy);
@@ -251,9 +403,9 @@ async function main() {
       `${blas.library} ${blas.version ?? ""}, kernel for core ${blas.core ?? "unknown"}, ${blas.threads} thread(s)`);
   }
   if (numpy && !numpyUnset) console.log("numpy: OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are unset here already, so the run above is also the unset run.");
-  printTargets(rows, numpy);
-  console.log(`\nbench took ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  if (wanted("matmul") && wanted("attention")) printTargets(rows, numpy);
 }
 
 if (process.argv[2] === "--case") await runCases(JSON.parse(process.argv[3]));
+else if (process.argv[2] === "--training") await runTraining();
 else await main();

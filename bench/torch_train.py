@@ -1,8 +1,9 @@
 """PyTorch's side of the training row of bench/bench.mjs: tokens per second of forward + backward + AdamW.
 
 Run by bench.mjs with /usr/bin/python3 (Debian's python3-torch), one thread, on the same config, batch and
-text as the TypeScript row. Prints one JSON object: torch's version and BLAS, the median seconds per step,
-tokens per second and the peak resident memory growth of a step.
+token ids as the TypeScript row. Prints one JSON object: torch's version and BLAS, the median seconds per step
+(wall clock and this process's CPU time), tokens per second, the process's peak resident memory and the growth
+of that peak over one step.
     torch_train.py CONFIG_JSON BATCH STEPS
 """
 import json
@@ -53,16 +54,20 @@ def main():
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     step()
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
-    times = []
+    times, cpu_times = [], []
     for _ in range(steps):
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         step()
         times.append(time.perf_counter() - start)
+        cpu_times.append(time.process_time() - cpu_start)
     seconds = sorted(times)[len(times) // 2]
+    cpu_seconds = sorted(cpu_times)[len(cpu_times) // 2]
     print(json.dumps({
         "torch": torch.__version__, "blas": blas(), "threads": torch.get_num_threads(),
         "openblas_threads": os.environ.get("OPENBLAS_NUM_THREADS"),
-        "seconds_per_step": seconds, "tokens_per_second": batch * T / seconds, "peak_step_bytes": peak_kb * 1024,
+        "seconds_per_step": seconds, "tokens_per_second": batch * T / seconds,
+        "cpu_seconds_per_step": cpu_seconds, "cpu_tokens_per_second": batch * T / cpu_seconds,
+        "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, "peak_step_bytes": peak_kb * 1024,
     }))
 
 

@@ -27,6 +27,8 @@ export {
   checkPrintedScores,
   checkPrintedWeights,
   checkPrintedOutput,
+  describeOutside,
+  type CauchySchwarzBreak,
   type DiagramCheck,
   type ScoresCheck,
   type WeightsCheck,
@@ -51,14 +53,18 @@ export { checkBatch, mapBatch, selfAttentionBatch, multiHeadAttentionBatch } fro
 export {
   show,
   heatmap,
+  heatmaps,
   bars,
+  compareBars,
   contributions,
   compareHeatmaps,
   differenceHeatmap,
   lineChart,
+  pipelineDiagram,
   type Figure,
   type HeatmapOptions,
   type BarsOptions,
+  type CompareBarsOptions,
   type ContributionsOptions,
   type CompareOptions,
   type LineChartOptions,
@@ -72,6 +78,17 @@ export { parameterShapes, type Parameter } from "./gpt/parameters.js";
 export { GPT, type ForwardOptions, type ForwardResult } from "./gpt/model.js";
 export { AdamW, type AdamWOptions, type AdamWState } from "./gpt/adamw.js";
 export { learningRate, clipGradNorm, type LearningRateSchedule } from "./gpt/schedule.js";
+// The GPT step by step, as matrices: one layer at a time, one block, one whole forward pass kept for pictures.
+export {
+  layerNorm,
+  layerNormBackward,
+  gelu,
+  geluBackward,
+  crossEntropy,
+  crossEntropyBackward,
+  type LayerNormWeights,
+} from "./gpt/matrixLayers.js";
+export { blockSteps, forwardSteps, parameterMatrix, type BlockSteps, type ForwardSteps } from "./gpt/steps.js";
 // The GPT's input and output: safetensors files, the character tokenizer, the dataset, training, generation, checkpoints.
 export {
   encodeSafetensors,

@@ -1,10 +1,22 @@
 // Multi-head attention: one projection of width d_out, split by columns into heads that attend on their own.
-import { Matrix, assertFinite, shapeText } from "./matrix.js";
-import { concatColumns, sliceColumns } from "./ops.js";
-import { attendTo, checkProjectionWeights, project, type AttentionOptions, type AttentionSteps, type ProjectionWeights } from "./attention.js";
-import { affine, asProjection, checkBias, linearLayer } from "./linear.js";
-import { linearProjections } from "./projections.js";
-import { Generator, defaultGenerator } from "./random.js";
+import { MATRIX_KIND, MATRIX_OR_NULL_KIND, checkMatrix, shapeText, type Matrix } from "./matrix.js";
+import { columnsOf, joinColumns, transposeOf } from "./ops.js";
+import {
+  ATTENTION_OPTIONS,
+  PROJECTION_WEIGHTS,
+  attend,
+  checkAttentionOptions,
+  checkProjectionWeights,
+  checkSize,
+  projectOf,
+  type AttentionOptions,
+  type AttentionSteps,
+  type ProjectionWeights,
+} from "./attention.js";
+import { affineOf, checkBias, drawLinearLayer } from "./linear.js";
+import { drawProjections } from "./projections.js";
+import { checkOptions, requireOptions } from "./options.js";
+import { GENERATOR_OPTION, SEED_HINT, Generator } from "./random.js";
 
 /** W_Q, W_K, W_V of width d_out = heads * headDim, and the output projection W_O (d_out x d_out) with bias b_O. */
 export interface MultiHeadWeights extends ProjectionWeights {
@@ -31,21 +43,28 @@ export interface MultiHeadSteps {
   output: Matrix;
 }
 
-function checkHeads(x: Matrix, weights: MultiHeadWeights, heads: number): number {
-  const op = "multiHeadAttention";
-  checkProjectionWeights(op, x, weights);
+const MULTI_HEAD_WEIGHTS = {
+  ...PROJECTION_WEIGHTS,
+  wo: MATRIX_KIND,
+  bo: MATRIX_OR_NULL_KIND,
+} as const;
+
+const MULTI_HEAD_OPTIONS = { heads: "integer", ...ATTENTION_OPTIONS } as const;
+
+function checkHeads(op: string, x: Matrix, weights: MultiHeadWeights, heads: number): number {
+  checkProjectionWeights(op, x, weights, MULTI_HEAD_WEIGHTS);
   const width = weights.wq.cols;
   if (weights.wv.cols !== width) {
     throw new RangeError(`${op}: wv is ${shapeText(weights.wv)} but wq is ${shapeText(weights.wq)}: values need the width of queries, ${width}`);
   }
-  if (!Number.isInteger(heads) || heads < 1) throw new RangeError(`${op}: heads is ${heads}; it must be a positive integer`);
+  if (heads === undefined) throw new TypeError(`${op}: option heads is required, e.g. { heads: 2 }`);
+  if (heads < 1) throw new RangeError(`${op}: heads is ${heads}; it must be a positive integer`);
   if (width % heads !== 0) throw new RangeError(`${op}: ${heads} heads do not divide width ${width}`);
   if (weights.wo !== undefined) {
-    if (!(weights.wo instanceof Matrix) || weights.wo.rows !== width) {
-      const got = weights.wo instanceof Matrix ? shapeText(weights.wo) : String(weights.wo);
-      throw new RangeError(`${op}: wo is ${got} but needs ${width} rows, one per column of the heads' context`);
+    checkMatrix(op, "wo", weights.wo);
+    if (weights.wo.rows !== width) {
+      throw new RangeError(`${op}: wo is ${shapeText(weights.wo)} but needs ${width} rows, one per column of the heads' context`);
     }
-    assertFinite(op, "wo", weights.wo);
     checkBias(op, "bo", weights.bo, weights.wo.cols);
   } else if (weights.bo) {
     throw new RangeError(`${op}: bo is given without wo; the output bias belongs to the output projection`);
@@ -60,15 +79,22 @@ function checkHeads(x: Matrix, weights: MultiHeadWeights, heads: number): number
  * With one head and no (or an identity) output projection it is selfAttention.
  */
 export function multiHeadAttention(x: Matrix, weights: MultiHeadWeights, options: MultiHeadOptions): MultiHeadSteps {
-  const { heads: count, scale = true, ...rest } = options;
-  const headDim = checkHeads(x, weights, count);
-  const { q, k, v } = project(x, weights);
+  return multiHeadAttentionOf("multiHeadAttention", x, weights, options);
+}
+
+/** multiHeadAttention for op (e.g. multiHeadAttentionBatch): the same steps, errors named after op. */
+export function multiHeadAttentionOf(op: string, x: Matrix, weights: MultiHeadWeights, options: MultiHeadOptions): MultiHeadSteps {
+  checkMatrix(op, "X", x);
+  requireOptions(op, options, MULTI_HEAD_OPTIONS, "{ heads: 2 }");
+  const { heads: count, scale = true, ...rest } = checkAttentionOptions(op, options, MULTI_HEAD_OPTIONS);
+  const headDim = checkHeads(op, x, weights, count);
+  const { q, k, v } = projectOf(op, x, weights);
   const { wo, bo = null } = weights;
-  const columns = (m: Matrix, h: number) => sliceColumns(m, h * headDim, (h + 1) * headDim);
+  const columns = (m: Matrix, h: number) => columnsOf(op, m, h * headDim, (h + 1) * headDim);
   // Heads run in order, so dropout draws match PyTorch's (heads, tokens, tokens) layout.
-  const heads = Array.from({ length: count }, (_, h) => attendTo(columns(q, h), columns(k, h), columns(v, h), { ...rest, scale }));
-  const context = concatColumns(heads.map((head) => head.output));
-  const output = wo === undefined ? context : affine(context, wo, bo);
+  const heads = Array.from({ length: count }, (_, h) => attend(op, columns(q, h), columns(k, h), columns(v, h), { ...rest, scale }));
+  const context = joinColumns(op, heads.map((head) => head.output));
+  const output = wo === undefined ? context : affineOf(op, context, wo, bo);
   return { q, k, v, heads, context, output };
 }
 
@@ -81,8 +107,11 @@ export function multiHeadWeights(
   dOut: number,
   options: { qkvBias?: boolean; outBias?: boolean; generator?: Generator } = {},
 ): MultiHeadWeights {
-  const { qkvBias = false, outBias = true, generator = defaultGenerator } = options;
-  const projections = linearProjections(dIn, dOut, { bias: qkvBias, generator });
-  const out = asProjection(linearLayer(dOut, dOut, { bias: outBias, generator }));
-  return { ...projections, wo: out.w, bo: out.bias };
+  const op = "multiHeadWeights";
+  const { qkvBias = false, outBias = true, generator } = checkOptions(op, options, { qkvBias: "boolean", outBias: "boolean", ...GENERATOR_OPTION }, SEED_HINT);
+  checkSize(op, "dIn", dIn);
+  checkSize(op, "dOut", dOut);
+  const projections = drawProjections(op, dIn, dOut, qkvBias, generator);
+  const out = drawLinearLayer(op, dOut, dOut, outBias, generator);
+  return { ...projections, wo: transposeOf(op, out.weight), bo: out.bias };
 }

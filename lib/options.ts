@@ -1,7 +1,15 @@
 // Options objects, checked: a learner's misspelled `{ causa: true }` must be an error that lists what exists,
 // never an option silently ignored.
 
-/** What one option may hold. A list of strings means one of those strings. */
+/** A kind the checker does not know by name: a test and how to say what it wants, e.g. "a Matrix". */
+export interface CustomKind {
+  readonly test: (value: unknown) => boolean;
+  readonly text: string;
+  /** What to do instead, for a value that fails the test, e.g. "use Matrix.from(...)" for an array. */
+  readonly hint?: (value: unknown) => string | undefined;
+}
+
+/** What one option may hold. A list of strings means one of those strings; anyOf means any of those kinds. */
 export type OptionKind =
   | "boolean"
   | "number"
@@ -12,19 +20,40 @@ export type OptionKind =
   | "object"
   | "strings"
   | "numbers"
-  | readonly string[];
+  | readonly string[]
+  | CustomKind
+  | { readonly anyOf: readonly OptionKind[] };
 
 export type OptionSpec = Readonly<Record<string, OptionKind | { kind: OptionKind; min?: number; max?: number }>>;
 
-function describe(value: unknown): string {
+/** How checkOptions words its errors: what one entry is called ("option", "weight"), and a hint per known mistake. */
+export interface OptionWording {
+  /** "option" by default; e.g. "weight" for { wq, wk, wv }. */
+  what?: string;
+  /** A hint for a name that is not an option, e.g. { seed: "pass generator: new Generator(seed)" }. */
+  hints?: Readonly<Record<string, string>>;
+}
+
+/** A value as an error message shows it: 5n as "bigint 5n", a string quoted, an array as "an array". */
+export function describe(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "an array";
   if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") return `${typeof value} ${String(value)}`;
+  if (typeof value === "bigint") return `bigint ${String(value)}n`;
+  if (typeof value === "number" || typeof value === "boolean") return `${typeof value} ${String(value)}`;
+  if (typeof value === "object") {
+    const name = (value as { constructor?: { name?: string } }).constructor?.name;
+    return name && name !== "Object" ? `${/^[AEIOU]/.test(name) ? "an" : "a"} ${name}` : "an object";
+  }
   return typeof value;
 }
 
+const isCustom = (kind: OptionKind): kind is CustomKind => typeof kind === "object" && "test" in kind;
+const isAnyOf = (kind: OptionKind): kind is { readonly anyOf: readonly OptionKind[] } => typeof kind === "object" && "anyOf" in kind;
+
 function kindText(kind: OptionKind): string {
+  if (isCustom(kind)) return kind.text;
+  if (isAnyOf(kind)) return kind.anyOf.map(kindText).join(" or ");
   if (Array.isArray(kind)) return `one of ${kind.map((k) => JSON.stringify(k)).join(", ")}`;
   switch (kind) {
     case "finite":
@@ -43,6 +72,8 @@ function kindText(kind: OptionKind): string {
 }
 
 function matches(kind: OptionKind, value: unknown): boolean {
+  if (isCustom(kind)) return kind.test(value);
+  if (isAnyOf(kind)) return kind.anyOf.some((k) => matches(k, value));
   if (Array.isArray(kind)) return typeof value === "string" && kind.includes(value);
   switch (kind) {
     case "number":
@@ -62,36 +93,66 @@ function matches(kind: OptionKind, value: unknown): boolean {
   }
 }
 
+// Edit distance, to suggest "causal" for "causa" or "kernel" for "kernal".
+function distance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length];
+}
+
+function closest(name: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const k of known) {
+    const d = distance(name.toLowerCase(), k.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [k, d];
+  }
+  return bestDistance <= Math.max(1, Math.floor(name.length / 3)) ? best : undefined;
+}
+
 /**
  * Checks an options object against what `fn` takes and returns it (an empty object for undefined or null).
  * Unknown names, wrong types and out-of-range numbers are errors that name `fn`, the option and what is allowed.
  * An option set to undefined counts as not given.
  */
-export function checkOptions<T extends object>(fn: string, options: T | null | undefined, spec: OptionSpec): T {
+export function checkOptions<T extends object>(fn: string, options: T | null | undefined, spec: OptionSpec, wording: OptionWording = {}): T {
   if (options === undefined || options === null) return {} as T;
-  if (typeof options !== "object" || Array.isArray(options)) {
-    throw new TypeError(`${fn}: options must be an object like { ${Object.keys(spec)[0] ?? ""}: ... }, got ${describe(options)}`);
-  }
+  const what = wording.what ?? "option";
   const known = Object.keys(spec);
+  if (typeof options !== "object" || Array.isArray(options)) {
+    throw new TypeError(`${fn}: ${what}s must be an object like { ${known[0] ?? ""}: ... }, got ${describe(options)}`);
+  }
   for (const [name, value] of Object.entries(options)) {
     const entry = spec[name];
     if (entry === undefined) {
-      const list = known.length === 0 ? "it takes no options" : `its options are ${known.join(", ")}`;
-      throw new TypeError(`${fn}: unknown option "${name}"; ${list}`);
+      const list = known.length === 0 ? `it takes no ${what}s` : `its ${what}s are ${known.join(", ")}`;
+      const guess = closest(name, known);
+      const hint = wording.hints?.[name] ?? (guess === undefined ? undefined : `did you mean ${guess}?`);
+      throw new TypeError(`${fn}: unknown ${what} "${name}"; ${list}${hint === undefined ? "" : ` (${hint})`}`);
     }
     if (value === undefined) continue;
-    const { kind, min, max } = typeof entry === "object" && !Array.isArray(entry) ? (entry as { kind: OptionKind; min?: number; max?: number }) : { kind: entry as OptionKind, min: undefined, max: undefined };
-    if (!matches(kind, value)) throw new TypeError(`${fn}: option ${name} must be ${kindText(kind)}, got ${describe(value)}`);
+    const ranged = typeof entry === "object" && "kind" in entry;
+    const { kind, min, max } = ranged ? entry : { kind: entry as OptionKind, min: undefined, max: undefined };
+    if (!matches(kind, value)) {
+      const hint = isCustom(kind) ? kind.hint?.(value) : undefined;
+      throw new TypeError(`${fn}: ${what} ${name} must be ${kindText(kind)}, got ${describe(value)}${hint === undefined ? "" : `: ${hint}`}`);
+    }
     if (typeof value === "number" && ((min !== undefined && value < min) || (max !== undefined && value > max))) {
       const range = min !== undefined && max !== undefined ? `in [${min}, ${max}]` : min !== undefined ? `>= ${min}` : `<= ${max}`;
-      throw new RangeError(`${fn}: option ${name} must be ${range}, got ${value}`);
+      throw new RangeError(`${fn}: ${what} ${name} must be ${range}, got ${value}`);
     }
   }
   return options;
 }
 
 /** For a parameter that is not optional: a clear error when the options object itself is missing. */
-export function requireOptions<T extends object>(fn: string, options: T | null | undefined, spec: OptionSpec, example: string): T {
-  if (options === undefined || options === null) throw new TypeError(`${fn}: options are required, e.g. ${example}`);
-  return checkOptions(fn, options, spec);
+export function requireOptions<T extends object>(fn: string, options: T | null | undefined, spec: OptionSpec, example: string, wording: OptionWording = {}): T {
+  if (options === undefined || options === null) throw new TypeError(`${fn}: ${wording.what ?? "option"}s are required, e.g. ${example}`);
+  return checkOptions(fn, options, spec, wording);
 }

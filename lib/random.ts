@@ -1,5 +1,6 @@
 // Seeded random numbers that reproduce PyTorch's CPU generator, so torch.manual_seed(s) numbers appear here too.
-import { Matrix, type DType } from "./matrix.js";
+import { emptyMatrix, checkResult, type DType, type Matrix } from "./matrix.js";
+import { checkOptions, describe, type CustomKind } from "./options.js";
 
 const N = 624;
 const M = 397;
@@ -12,8 +13,33 @@ export const DEFAULT_SEED = 67280421310721;
 
 function checkSeed(op: string, seed: number): void {
   if (!Number.isSafeInteger(seed) || seed < 0) {
-    throw new RangeError(`${op}: seed ${seed} must be an integer in [0, 2^53)`);
+    const got = typeof seed === "number" ? String(seed) : describe(seed);
+    throw new RangeError(`${op}: seed must be a whole number in [0, 2^53), got ${got}`);
   }
+}
+
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/** from, to and to - from as PyTorch's float32 uniform_ uses them: an error for bounds float32 cannot hold. */
+function float32Bounds(op: string, from: number, to: number): { lo: number; span: number } {
+  if (typeof from !== "number" || typeof to !== "number" || !Number.isFinite(from) || !Number.isFinite(to) || from > to) {
+    const show = (n: unknown) => (typeof n === "number" ? String(n) : describe(n));
+    throw new RangeError(`${op}: bounds [${show(from)}, ${show(to)}) must be finite with from <= to`);
+  }
+  const f = Math.fround;
+  const [lo, hi] = [f(from), f(to)];
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) {
+    throw new RangeError(`${op}: bounds [${from}, ${to}) overflow float32, whose largest value is ${FLOAT32_MAX}`);
+  }
+  const span = f(hi - lo);
+  if (!Number.isFinite(span)) throw new RangeError(`${op}: the width to - from = ${hi - lo} of [${from}, ${to}) overflows float32`);
+  return { lo, span };
+}
+
+/** One draw of uniform_ once the bounds are checked: x * (to - from) + from in float32, rounding each step. */
+function drawUniform(g: Generator, lo: number, span: number): number {
+  const f = Math.fround;
+  return f(f(g.nextFloat32() * span) + lo);
 }
 
 /**
@@ -35,6 +61,7 @@ export class Generator {
   private cachedNormal: number | null = null;
 
   constructor(seed: number = DEFAULT_SEED) {
+    checkSeed("Generator", seed);
     this.manualSeed(seed);
   }
 
@@ -102,9 +129,8 @@ export class Generator {
    * from and to rounded to float32, then x * (to - from) + from with x = nextFloat32(), rounding each step.
    */
   uniform(from: number, to: number): number {
-    const f = Math.fround;
-    const lo = f(from);
-    return f(f(this.nextFloat32() * f(f(to) - lo)) + lo);
+    const { lo, span } = float32Bounds("Generator.uniform", from, to);
+    return drawUniform(this, lo, span);
   }
 
   // Regenerates all 624 words of state at once, as the reference algorithm does.
@@ -123,7 +149,25 @@ export const defaultGenerator = new Generator();
 
 /** Reseeds the default generator, like torch.manual_seed(seed); returns it. */
 export function manualSeed(seed: number): Generator {
+  checkSeed("manualSeed", seed);
   return defaultGenerator.manualSeed(seed);
+}
+
+/** The Generator kind for checkOptions: `generator: new Generator(42)`. */
+export const GENERATOR_KIND: CustomKind = { test: (value) => value instanceof Generator, text: "a Generator, e.g. new Generator(42)" };
+
+/** The option `generator`, and a hint for `seed`, which no function takes. */
+export const GENERATOR_OPTION = { generator: GENERATOR_KIND } as const;
+export const SEED_HINT = { hints: { seed: "for a seed, pass generator: new Generator(seed)" } } as const;
+
+const RANDOM_OPTIONS = { ...GENERATOR_OPTION, dtype: ["float64", "float32"] } as const;
+
+/** uniform for op: a rows x cols matrix drawn row by row, bounds checked for float32. */
+export function uniformMatrix(op: string, rows: number, cols: number, from: number, to: number, generator: Generator = defaultGenerator, dtype: DType = "float32"): Matrix {
+  const { lo, span } = float32Bounds(op, from, to);
+  const m = emptyMatrix(op, rows, cols, dtype);
+  for (let k = 0; k < m.data.length; k++) m.data[k] = drawUniform(generator, lo, span);
+  return checkResult(op, "a draw", m);
 }
 
 export interface RandomOptions {
@@ -135,18 +179,14 @@ export interface RandomOptions {
 
 /** A rows x cols matrix uniform in [from, to), like torch.empty(rows, cols).uniform_(from, to): filled row by row. */
 export function uniform(rows: number, cols: number, from: number, to: number, options: RandomOptions = {}): Matrix {
-  if (!Number.isFinite(from) || !Number.isFinite(to) || from > to) {
-    throw new RangeError(`uniform: bounds [${from}, ${to}) must be finite with from <= to`);
-  }
-  const { generator = defaultGenerator, dtype = "float32" } = options;
-  const m = Matrix.zeros(rows, cols, { dtype });
-  for (let k = 0; k < m.data.length; k++) m.data[k] = generator.uniform(from, to);
-  return m;
+  const { generator, dtype } = checkOptions("uniform", options, RANDOM_OPTIONS, SEED_HINT);
+  return uniformMatrix("uniform", rows, cols, from, to, generator, dtype);
 }
 
 /** A rows x cols matrix uniform in [0, 1), like torch.rand(rows, cols): filled row by row. */
 export function rand(rows: number, cols: number, options: RandomOptions = {}): Matrix {
-  return uniform(rows, cols, 0, 1, options);
+  const { generator, dtype } = checkOptions("rand", options, RANDOM_OPTIONS, SEED_HINT);
+  return uniformMatrix("rand", rows, cols, 0, 1, generator, dtype);
 }
 
 export interface NormalOptions {
@@ -167,7 +207,10 @@ export interface NormalOptions {
  * - fewer than 16: one Generator.nextNormal() per value, in double, then rounded to the dtype.
  */
 export function normalFill<T extends Float32Array | Float64Array>(data: T, options: NormalOptions = {}): T {
-  const { mean = 0, std = 1, generator = defaultGenerator } = options;
+  if (!(data instanceof Float32Array || data instanceof Float64Array)) {
+    throw new TypeError(`normalFill: data must be a Float32Array or Float64Array, got ${describe(data)}`);
+  }
+  const { mean = 0, std = 1, generator = defaultGenerator } = checkOptions("normalFill", options, { mean: "number", std: "number", ...GENERATOR_OPTION }, SEED_HINT);
   if (!Number.isFinite(mean) || !(std >= 0) || !Number.isFinite(std)) {
     throw new RangeError(`normalFill: mean ${mean} must be finite and std ${std} finite and >= 0`);
   }
@@ -189,10 +232,11 @@ export function normalFill<T extends Float32Array | Float64Array>(data: T, optio
 
 /** A rows x cols matrix of standard normals (or normal(mean, std)), like torch.randn(rows, cols): filled row by row. */
 export function randn(rows: number, cols: number, options: RandomOptions & { mean?: number; std?: number } = {}): Matrix {
-  const { generator = defaultGenerator, dtype = "float32", mean, std } = options;
-  const m = Matrix.zeros(rows, cols, { dtype });
+  const spec = { ...RANDOM_OPTIONS, mean: "finite", std: { kind: "finite", min: 0 } } as const;
+  const { generator = defaultGenerator, dtype = "float32", mean, std } = checkOptions("randn", options, spec, SEED_HINT);
+  const m = emptyMatrix("randn", rows, cols, dtype);
   normalFill(m.data, { generator, mean, std });
-  return m;
+  return checkResult("randn", "a draw", m);
 }
 
 function float64BoxMuller(d: Float32Array | Float64Array, o: number, mean: number, std: number): void {

@@ -18,7 +18,7 @@ below in a few lines, with the layout of the reference writer.
 4. training: the lib's train() against nanoGPT's loop in PyTorch (the same init, the same batches from
    torch.randint, AdamW in two groups, clip_grad_norm_, get_lr), float64, step by step and at each evaluation.
 
-The PyTorch model is scripts/gpt_reference.py's: nanoGPT's model.py with the two differences this project chose:
+The PyTorch model is scripts/torch_gpt.py's: nanoGPT's model.py with the two differences this project chose:
 GELU is the tanh approximation (as GPT-2; nanoGPT's nn.GELU() is the exact erf form, so set approximate="tanh"
 there to continue a model trained here), and norm="post" puts each LayerNorm after its residual add.
 """
@@ -34,7 +34,7 @@ import torch
 from torch.nn import functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from gpt_reference import GPT  # noqa: E402  the nanoGPT-architecture model the model's own fixture uses
+from torch_gpt import GPT  # noqa: E402  the project's PyTorch reference model
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "test" / "fixtures" / "gpt"
@@ -73,18 +73,17 @@ def load_safetensors(path):
     return tensors, metadata
 
 
-# ---------------------------------------------------------------- the model: nanoGPT's, from scripts/gpt_reference.py
+# ---------------------------------------------------------------- the model: nanoGPT's, from scripts/torch_gpt.py
 
 
 def torch_model(config):
     """torch.manual_seed first for nanoGPT's init; config in the lib's names (GPTConfig)."""
-    return GPT({"vocab_size": config["vocabSize"], "block_size": config["blockSize"], "n_layer": config["nLayer"],
-                "n_head": config["nHead"], "n_embd": config["nEmbd"], "bias": config["bias"], "norm": config["norm"]})
+    return GPT(config)
 
 
 def nanogpt_state_dict(model):
-    """The state_dict as nanoGPT's model.py names it: its causal-mask buffer is attn.bias (saved by PyTorch < 2.0)."""
-    return {name.replace(".attn.mask", ".attn.bias"): t for name, t in model.state_dict().items()}
+    """The state_dict as nanoGPT's model.py has it (PyTorch < 2.0): the tied lm_head.weight and the attn.bias masks included."""
+    return model.state_dict()
 
 
 def logits_of(model, idx, targets=None):
@@ -100,7 +99,7 @@ def model_from_checkpoint(path, dtype):
     state = {k: v.to(dtype) for k, v in tensors.items() if not k.endswith(".attn.bias")}
     state["lm_head.weight"] = state["transformer.wte.weight"]
     for i in range(config["nLayer"]):
-        state[f"transformer.h.{i}.attn.mask"] = model.transformer.h[i].attn.mask
+        state[f"transformer.h.{i}.attn.bias"] = model.transformer.h[i].attn.bias
     model.load_state_dict(state, strict=True)
     return model.eval(), config, metadata
 
@@ -117,9 +116,10 @@ def get_lr(it, o):
     return o["minLr"] + 0.5 * (1.0 + math.cos(math.pi * ratio)) * (o["learningRate"] - o["minLr"])
 
 
-def pytorch_train(config, o, train_data, val_data):
+def pytorch_train(config, o, train_data, val_data, dtype=torch.float64, log=None):
+    """nanoGPT's training loop on the batches the lib's TextDataset draws; returns the step and validation losses."""
     torch.manual_seed(o["seed"])
-    model = torch_model(config).double()
+    model = torch_model(config).to(dtype)
     params = [p for p in model.parameters()]
     groups = [{"params": [p for p in params if p.dim() >= 2], "weight_decay": o["weightDecay"]},
               {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0}]
@@ -151,6 +151,8 @@ def pytorch_train(config, o, train_data, val_data):
         train_losses.append(loss.item())
         if step % o["evalInterval"] == 0 or step == o["steps"]:
             evaluations.append({"step": step, "valLoss": estimate_loss()})
+            if log:
+                log(f"step {step}: val loss {evaluations[-1]['valLoss']:.4f}")
     return train_losses, evaluations
 
 

@@ -32,7 +32,8 @@ class CausalSelfAttention(nn.Module):
         self.attn_dropout = nn.Dropout(config["dropout"])
         self.resid_dropout = nn.Dropout(config["dropout"])
         block = config["blockSize"]
-        self.register_buffer("mask", torch.tril(torch.ones(block, block, dtype=torch.bool)), persistent=False)
+        # nanoGPT's name and shape for the causal mask, so that state_dict() is a nanoGPT (PyTorch < 2) state_dict
+        self.register_buffer("bias", torch.tril(torch.ones(block, block)).view(1, 1, block, block))
 
     def forward(self, x):
         B, T, C = x.shape
@@ -40,7 +41,7 @@ class CausalSelfAttention(nn.Module):
         heads = lambda t: t.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)  # (B, nh, T, hs)
         q, k, v = heads(q), heads(k), heads(v)
         att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.size(-1)))
-        att = att.masked_fill(~self.mask[:T, :T], float("-inf"))
+        att = att.masked_fill(self.bias[:, :, :T, :T] == 0, float("-inf"))
         att = self.attn_dropout(F.softmax(att, dim=-1))
         y = (att @ v).transpose(1, 2).contiguous().view(B, T, C)
         return self.resid_dropout(self.c_proj(y))
@@ -122,5 +123,6 @@ class GPT(nn.Module):
         return torch.optim.AdamW(groups, lr=lr, betas=betas, eps=eps)
 
     def state_tensors(self):
-        """name -> tensor with nanoGPT's names; the tied head is written once, as transformer.wte.weight."""
-        return {name: p for name, p in self.state_dict().items() if name != "lm_head.weight"}
+        """name -> tensor with nanoGPT's names, as the lib's checkpoints hold them: the tied head once, as
+        transformer.wte.weight, and no causal-mask buffers."""
+        return {name: p for name, p in self.state_dict().items() if name != "lm_head.weight" and not name.endswith(".attn.bias")}

@@ -112,7 +112,7 @@ describe("causal attention", () => {
   it("refuses a row masked everywhere instead of returning NaN", () => {
     const hideFirst = Matrix.generate(6, 6, (_, j) => (j === 0 ? 1 : 0));
     expect(() => selfAttention(x, weights, { causal: true, mask: hideFirst, scale: true })).toThrow(
-      "softmaxRows: row 0 of 6x6 is masked everywhere (all -Infinity); softmax needs at least one score",
+      "selfAttention: row 0 of 6x6 is masked everywhere (all -Infinity); softmax needs at least one score",
     );
   });
 
@@ -149,7 +149,7 @@ describe("dropout on the attention weights", () => {
   });
 
   it("rejects a rate outside [0, 1)", () => {
-    expect(() => selfAttention(x, weights, { dropout: { rate: 1.5 } })).toThrow("dropout: rate 1.5 is outside [0, 1)");
+    expect(() => selfAttention(x, weights, { dropout: { rate: 1.5 } })).toThrow("selfAttention: dropout option rate must be in [0, 1], got 1.5");
   });
 });
 

@@ -112,7 +112,10 @@ describe("layer gradients against finite differences (float64)", () => {
       const B = 2, T = 5, C = 6, nHead = 2;
       const qkv = random(B * T * 3 * C, 1.5), R = random(B * T * C), out = new Float64Array(B * T * C);
       const state = attentionState("float64", B, T, C, nHead, withDropout);
-      if (state.mask !== null) drawDropoutMask(state.mask, 0.3, new Generator(9), B * nHead * T * T);
+      if (state.mask !== null) {
+        drawDropoutMask(state.mask, 0.3, new Generator(9), B * nHead * T * T);
+        state.dropout = true;
+      }
       const loss = (): number => (attentionForward(out, qkv, state, B, T, C, nHead), dot(out, R));
       loss();
       const dqkv = new Float64Array(B * T * 3 * C);

@@ -111,6 +111,15 @@ describe("GPT", () => {
     }
   });
 
+  it("evaluation is dropout-free: a model with dropout 0.5 gives, out of training, the logits of the same weights without dropout", () => {
+    for (const dtype of ["float64", "float32"] as const) {
+      const withDropout = GPT.create(gptConfig({ ...tiny, dropout: 0.5 }), { seed: 5, dtype });
+      const without = GPT.fromParameters(gptConfig(tiny), new Map(withDropout.parameters.map((p) => [p.name, p])), { dtype });
+      withDropout.forward(tokens, 2, 8, { targets, training: true }); // draws masks, which evaluation must not reuse
+      expect(Array.from(withDropout.forward(tokens, 2, 8).logits)).toEqual(Array.from(without.forward(tokens, 2, 8).logits));
+    }
+  });
+
   it("float32 training: 20 AdamW steps on one batch lower the loss from ln 11 toward memorising it", () => {
     const model = GPT.create(gptConfig(tiny), { seed: 2 });
     const optimizer = new AdamW(model.parameters, { lr: 1e-2, betas: [0.9, 0.99], weightDecay: 0.1 });

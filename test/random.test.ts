@@ -59,8 +59,8 @@ describe("Generator (MT19937)", () => {
   });
 
   it("rejects seeds that are not non-negative integers", () => {
-    expect(() => new Generator(-1)).toThrow("Generator.manualSeed: seed -1 must be an integer in [0, 2^53)");
-    expect(() => new Generator(1.5)).toThrow("Generator.manualSeed: seed 1.5 must be an integer in [0, 2^53)");
+    expect(() => new Generator(-1)).toThrow("Generator: seed must be a whole number in [0, 2^53), got -1");
+    expect(() => new Generator(1.5)).toThrow("Generator: seed must be a whole number in [0, 2^53), got 1.5");
   });
 });
 
@@ -121,7 +121,7 @@ describe("linearLayer (nn.Linear)", () => {
       "linearForward: X is 6x4 but weight is 2x3 (out x in): X needs 3 columns, one per input feature",
     );
     expect(() => linearForward(Matrix.zeros(6, 3), { ...layer, bias: Matrix.zeros(1, 3) })).toThrow(
-      "linearForward: bias is 1x3 but must be 1x2, one value per output column",
+      "linearForward: layer.bias is 1x3 but must be 1x2, one value per output column",
     );
   });
 
@@ -156,13 +156,15 @@ describe("dropout (torch.nn.Dropout on CPU)", () => {
   it("is the identity in evaluation mode and at rate 0, drawing nothing", () => {
     const g = new Generator(123);
     expect(dropout(ones, { rate: 0.5, training: false, generator: g })).toBe(ones);
-    expect(dropoutWithMask(ones, { rate: 0, generator: g })).toEqual({ output: ones, mask: null });
+    const atZero = dropoutWithMask(ones, { rate: 0, generator: g });
+    expect(atZero.output).toBe(ones);
+    expect(Array.from(atZero.mask!.data).every((v) => v === 1)).toBe(true);
     expect(g.nextUint32()).toBe(new Generator(123).nextUint32());
   });
 
-  it("rejects rates outside [0, 1)", () => {
-    expect(() => dropout(ones, { rate: 1 })).toThrow("dropout: rate 1 is outside [0, 1)");
-    expect(() => dropout(ones, { rate: -0.1 })).toThrow("dropout: rate -0.1 is outside [0, 1)");
-    expect(() => dropoutMask(2, 2, { rate: NaN })).toThrow("dropoutMask: rate NaN is outside [0, 1)");
+  it("rejects rates outside [0, 1]", () => {
+    expect(() => dropout(ones, { rate: 1.5 })).toThrow("dropout: option rate must be in [0, 1], got 1.5");
+    expect(() => dropout(ones, { rate: -0.1 })).toThrow("dropout: option rate must be in [0, 1], got -0.1");
+    expect(() => dropoutMask(2, 2, { rate: NaN })).toThrow("dropoutMask: option rate must be a number, got number NaN");
   });
 });

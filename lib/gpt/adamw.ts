@@ -1,6 +1,7 @@
 // AdamW as torch.optim.AdamW (single-tensor path, amsgrad off): Adam's update with bias correction, and weight
 // decay applied to the weights directly (decoupled), only to matrices (shape.length >= 2), as nanoGPT's
 // configure_optimizers groups them: embeddings and linear weights decay, biases and LayerNorm gains do not.
+import { useWasm, wasmAdamW } from "../kernels/wasmGpt.js";
 import { checkOptions } from "../options.js";
 import type { Float, Parameter } from "./parameters.js";
 
@@ -59,6 +60,10 @@ export class AdamW {
       const correction2 = Math.sqrt(1 - beta2 ** state.step);
       const { data, grad } = p;
       const { expAvg: m, expAvgSq: v } = state;
+      if (useWasm(data)) { // float32: the same update in WebAssembly SIMD
+        wasmAdamW(data, grad as Float32Array, m as Float32Array, v as Float32Array, decay, beta1, beta2, stepSize, correction2, eps);
+        return;
+      }
       for (let i = 0; i < data.length; i++) {
         const g = grad[i];
         data[i] *= decay;

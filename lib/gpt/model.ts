@@ -280,6 +280,7 @@ export class GPT {
     const p = this.blockParameters[l];
     const a = (this.buffers as Buffers).blocks[l];
     linearForward(a.qkv, input, p.attnW, p.attnB, N, C, 3 * C);
+    a.attention.dropout = drop;
     if (drop) drawDropoutMask(a.attention.mask as Float, this.config.dropout, generator, B * nHead * T * T);
     attentionForward(a.attY, a.qkv, a.attention, B, T, C, nHead);
     linearForward(a.attProj, a.attY, p.projW, p.projB, N, C, C);

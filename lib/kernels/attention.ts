@@ -6,8 +6,9 @@
 // never computed: about half the work of full attention.
 // In float64 it performs the step-by-step composition's arithmetic in the same order, so it returns the
 // same numbers as transpose + matmulReference + softmaxRows + matmulReference.
-import { Matrix, shapeText } from "../matrix.js";
-import { checkQKV, scaleFactor } from "../attention.js";
+import { allocate, checkResult, convert, hasNonFinite, shapeText, wrap, type Matrix } from "../matrix.js";
+import { ATTENTION_OPTIONS, checkQKV, scaleFactor } from "../attention.js";
+import { checkOptions } from "../options.js";
 import { MR, NR, microKernel, packB, roundUp } from "./packed.js";
 import { wasmAttention, wasmKernels } from "./wasm.js";
 
@@ -31,6 +32,17 @@ export interface FusedAttentionResult {
 // Query rows per step: their scores (ROW_BLOCK x keys) stay in cache between the two products.
 // (32 and 64 measured no faster at T = 1024, d = 64.)
 const ROW_BLOCK = 16;
+
+const FUSED_OPTIONS = { causal: "boolean", scale: ATTENTION_OPTIONS.scale, weights: "boolean", kernel: ["auto", "packed", "wasm"] } as const;
+
+// What attendTo takes and the fused kernel does not: say where to go instead of ignoring it.
+const FUSED_HINTS = {
+  what: "option",
+  hints: {
+    mask: "the fused kernel masks only causally: use causal: true, or attendTo(q, k, v, { mask: mask }) for any other mask",
+    dropout: "the fused kernel has no dropout: use attendTo(q, k, v, { dropout: { rate: 0.1 } })",
+  },
+};
 
 function checkAttentionShapes(q: Matrix, k: Matrix, v: Matrix, causal: boolean): void {
   checkQKV("attention", q, k, v);
@@ -100,7 +112,7 @@ function outputAt(w: Float64Array, wi: number, v: Float64Array, col: number, dv:
 }
 
 // float32 inputs are widened once, so the kernels see one array type (and stay fast for float64).
-const asFloat64 = (m: Matrix): Float64Array => (m.data instanceof Float64Array ? m.data : Float64Array.from(m.data));
+const asFloat64 = (m: Matrix): Float64Array => (m.data instanceof Float64Array ? m.data : (convert("attention", m, "float64").data as Float64Array));
 
 /** Rows [i0, i0 + rows) of scaled Q K^T into `scores` (row stride s), for the keys each row attends to. */
 function scoreRows(q: Float64Array, k: Float64Array, d: number, s: number, i0: number, rows: number, keys: number, causal: boolean, factor: number, scores: Float64Array): void {
@@ -136,11 +148,12 @@ function weightRowsTimesV(weights: Float64Array, s: number, packedV: Float64Arra
 function attentionPacked(q: Matrix, k: Matrix, v: Matrix, factor: number, causal: boolean, keepWeights: boolean): { output: Float64Array; weights?: Float64Array } {
   const [t, s, d, dv] = [q.rows, k.rows, q.cols, v.cols];
   const [qd, kd, vd] = [asFloat64(q), asFloat64(k), asFloat64(v)];
-  const packedV = new Float64Array(roundUp(dv, NR) * s);
+  const buffer = (rows: number, cols: number) => allocate("attention", rows, cols) as Float64Array;
+  const packedV = buffer(roundUp(dv, NR), s);
   packB(vd, dv, 1, dv, 0, s, packedV);
-  const weights = keepWeights ? new Float64Array(t * s) : undefined;
-  const scratch = new Float64Array(ROW_BLOCK * s); // no zeroing between blocks: every entry read is written first
-  const output = new Float64Array(t * dv);
+  const weights = keepWeights ? buffer(t, s) : undefined;
+  const scratch = buffer(ROW_BLOCK, s); // no zeroing between blocks: every entry read is written first
+  const output = buffer(t, dv);
   for (let i0 = 0; i0 < t; i0 += ROW_BLOCK) {
     const rows = Math.min(ROW_BLOCK, t - i0);
     const keys = causal ? Math.min(s, i0 + rows) : s;
@@ -157,8 +170,7 @@ function attentionPacked(q: Matrix, k: Matrix, v: Matrix, factor: number, causal
  * The result is float32 when Q, K and V all are, else float64.
  */
 export function attention(q: Matrix, k: Matrix, v: Matrix, options: FusedAttentionOptions = {}): FusedAttentionResult {
-  const { causal = false, weights: keepWeights = false, kernel = "auto" } = options;
-  if (!["auto", "packed", "wasm"].includes(kernel)) throw new RangeError(`attention: unknown kernel "${kernel}"; use auto, packed or wasm`);
+  const { causal = false, weights: keepWeights = false, kernel = "auto" } = checkOptions("attention", options, FUSED_OPTIONS, FUSED_HINTS);
   checkAttentionShapes(q, k, v, causal);
   const factor = scaleFactor("attention", options.scale, k.cols);
   const allFloat32 = q.dtype === "float32" && k.dtype === "float32" && v.dtype === "float32";
@@ -168,11 +180,14 @@ export function attention(q: Matrix, k: Matrix, v: Matrix, options: FusedAttenti
     const status = wasmKernels();
     if (!status.available) throw new Error(`attention: the wasm kernel is unavailable: ${status.reason}`);
     const out = wasmAttention(q.data as Float32Array, k.data as Float32Array, v.data as Float32Array, q.rows, k.rows, q.cols, v.cols, factor, causal);
-    return { output: new Matrix(q.rows, v.cols, out) };
+    // Scores past float32's range give NaN there, while packed computes them in float64: auto redoes those in packed.
+    if (kernel === "wasm" || !hasNonFinite(out)) {
+      return { output: checkResult("attention", "the output (float32 scores of the wasm kernel; kernel \"packed\" computes them in float64)", wrap(q.rows, v.cols, out)) };
+    }
   }
   const result = attentionPacked(q, k, v, factor, causal, keepWeights);
   // Computed in float64; rounded once at the end when the inputs were float32.
-  const finish = (m: Matrix): Matrix => (allFloat32 ? m.astype("float32") : m);
-  const output = finish(new Matrix(q.rows, v.cols, result.output));
-  return result.weights ? { output, weights: finish(new Matrix(q.rows, k.rows, result.weights)) } : { output };
+  const finish = (m: Matrix): Matrix => (allFloat32 ? convert("attention", m, "float32") : m);
+  const output = finish(checkResult("attention", "the output", wrap(q.rows, v.cols, result.output)));
+  return result.weights ? { output, weights: finish(wrap(q.rows, k.rows, result.weights)) } : { output };
 }

@@ -2,6 +2,7 @@
 // Loading is synchronous (new Module + new Instance on bytes already in memory), so matmul stays synchronous.
 // Where WebAssembly or its SIMD is missing, the module fails to compile, `wasmKernels()` says why,
 // and the lib stays on the TypeScript kernels.
+import { bytesText } from "../matrix.js";
 import { roundUp } from "./packed.js";
 import { kernelsWasmBase64 } from "./wasmBinary.js";
 
@@ -72,16 +73,24 @@ export function wasmKernels(): WasmStatus {
 
 const align16 = (bytes: number): number => Math.ceil(bytes / 16) * 16;
 
-/** Lays out regions of the given float counts after the module's static data, growing memory to fit; returns byte offsets. */
-function reserve(kernels: KernelExports, floatCounts: number[]): number[] {
+// What 32-bit WebAssembly can address: 65536 pages of 64 KiB.
+const MAX_WASM_BYTES = 65536 * PAGE;
+
+/**
+ * Lays out regions of the given float counts after the module's static data, growing memory to fit; returns byte offsets.
+ * A size beyond what WebAssembly can address, or memory that cannot grow, is an error naming op and the bytes.
+ */
+function reserve(kernels: KernelExports, op: string, floatCounts: number[]): number[] {
   const offsets: number[] = [];
   let end = heapStart;
   for (const count of floatCounts) {
     offsets.push(end);
     end += align16(count * 4);
   }
+  const needs = `${op}: the wasm kernel needs ${bytesText(end)} of WebAssembly memory`;
+  if (end > MAX_WASM_BYTES) throw new RangeError(`${needs}, more than the ${bytesText(MAX_WASM_BYTES)} it can address; use kernel "packed"`);
   const missing = end - kernels.memory.buffer.byteLength;
-  if (missing > 0) kernels.memory.grow(Math.ceil(missing / PAGE));
+  if (missing > 0 && kernels.memory.grow(Math.ceil(missing / PAGE)) < 0) throw new RangeError(`${needs}, and its memory could not grow that far`);
   return offsets;
 }
 
@@ -100,10 +109,10 @@ function copyOut(kernels: KernelExports, offset: number, length: number): Float3
 
 
 /** A (m x k) times B (k x n), or times B^T when B is stored n x k, in float32. Shapes are the caller's to check. */
-export function wasmMatmul(a: Float32Array, b: Float32Array, m: number, k: number, n: number, options: { transposeB?: boolean } = {}): Float32Array {
+export function wasmMatmul(a: Float32Array, b: Float32Array, m: number, k: number, n: number, options: { transposeB?: boolean; op?: string } = {}): Float32Array {
   const wasm = loaded();
   const depth = Math.min(k, KC);
-  const [pa, pb, pc, packedA, packedB, tile] = reserve(wasm, [m * k, k * n, m * n, roundUp(Math.min(m, MC), MR) * depth, roundUp(n, NR) * depth, MR * NR]);
+  const [pa, pb, pc, packedA, packedB, tile] = reserve(wasm, options.op ?? "matmul", [m * k, k * n, m * n, roundUp(Math.min(m, MC), MR) * depth, roundUp(n, NR) * depth, MR * NR]);
   copyIn(wasm, pa, a);
   copyIn(wasm, pb, b);
   wasm.matmul(pa, pb, pc, m, k, n, options.transposeB ? 1 : 0, packedA, packedB, tile);
@@ -120,7 +129,7 @@ export function wasmGemm(
 ): void {
   const wasm = loaded();
   const depth = Math.min(k, KC);
-  const [pa, pb, pc, packedA, packedB, tile] = reserve(wasm, [m * k, k * n, m * n, roundUp(Math.min(m, MC), MR) * depth, roundUp(n, NR) * depth, MR * NR]);
+  const [pa, pb, pc, packedA, packedB, tile] = reserve(wasm, "gemm", [m * k, k * n, m * n, roundUp(Math.min(m, MC), MR) * depth, roundUp(n, NR) * depth, MR * NR]);
   copyIn(wasm, pa, a.length === m * k ? a : a.subarray(0, m * k));
   copyIn(wasm, pb, b.length === k * n ? b : b.subarray(0, k * n));
   if (accumulate) copyIn(wasm, pc, c.length === m * n ? c : c.subarray(0, m * n));
@@ -133,7 +142,7 @@ export function wasmAttention(
   q: Float32Array, k: Float32Array, v: Float32Array, t: number, s: number, d: number, dv: number, scale: number, causal: boolean,
 ): Float32Array {
   const wasm = loaded();
-  const [pq, pk, pv, out, packedQ, packedK, packedV, scores, packedP, tile] = reserve(wasm, [
+  const [pq, pk, pv, out, packedQ, packedK, packedV, scores, packedP, tile] = reserve(wasm, "attention", [
     t * d, s * d, s * dv, t * dv, RB * d, roundUp(s, NR) * d, roundUp(dv, NR) * s, RB * s, RB * s, MR * NR,
   ]);
   copyIn(wasm, pq, q);
@@ -141,4 +150,27 @@ export function wasmAttention(
   copyIn(wasm, pv, v);
   wasm.attention(pq, pk, pv, out, t, s, d, dv, scale, causal ? 1 : 0, packedQ, packedK, packedV, scores, packedP, tile);
   return copyOut(wasm, out, t * dv);
+}
+
+/** The arrays of one kernel call: read (copied in), update (copied in and back), write (copied back), scratch float counts. */
+export interface WasmArrays {
+  read: Float32Array[];
+  update?: Float32Array[];
+  write: Float32Array[];
+  scratch?: number[];
+}
+
+/**
+ * Runs one of the module's exports on float32 arrays: copies in what it reads and updates, lays out room for what
+ * it writes and for scratch, calls run with the exports and the byte offsets of read, update, write and scratch
+ * regions in that order, then copies the updated and written regions back into their arrays (all of each array).
+ */
+export function wasmRun(op: string, arrays: WasmArrays, run: (exports: object, offsets: number[]) => void): void {
+  const wasm = loaded();
+  const { read, update = [], write, scratch = [] } = arrays;
+  const copied = [...read, ...update], back = [...update, ...write];
+  const offsets = reserve(wasm, op, [...copied.map((x) => x.length), ...write.map((x) => x.length), ...scratch]);
+  copied.forEach((array, i) => copyIn(wasm, offsets[i], array));
+  run(wasm, offsets);
+  back.forEach((array, i) => array.set(new Float32Array(wasm.memory.buffer, offsets[read.length + i], array.length)));
 }

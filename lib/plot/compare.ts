@@ -1,44 +1,58 @@
-// Two matrices compared: side by side on one color scale, or their difference on a diverging scale.
-import type { Matrix } from "../matrix.js";
+// Matrices compared: side by side on one color scale, or their difference on a diverging scale.
+import { Matrix } from "../matrix.js";
+import type { OptionSpec } from "../options.js";
 import { checkSameShape, zip } from "../ops.js";
-import { checkCount, checkPlottable } from "./checks.js";
+import { checkCount, checkPlotOptions, checkPlottable } from "./checks.js";
 import { toFigure, type Figure } from "./figure.js";
 import { gridLegend, heatmapColor, heatmapGrid } from "./grid.js";
-import { heatmap, type HeatmapOptions } from "./heatmap.js";
+import { heatmap, heatmapSpec, type HeatmapOptions } from "./heatmap.js";
 import { column, row, textPart } from "./layout.js";
-import { finiteExtent } from "./values.js";
 
 export interface CompareOptions extends Omit<HeatmapOptions, "width"> {
-  /** One title per heatmap (default ["printed", "computed"]). */
-  titles?: readonly [string, string] | readonly string[];
+  /** One title per heatmap (compareHeatmaps: default ["printed", "computed"]). */
+  titles?: readonly string[];
+  /** Heatmaps per row before wrapping to the next (default: all in one row). */
+  columns?: number;
 }
 
-/** compareHeatmaps(diagram.printed.scores, scores): equal colors mean equal values, across both grids. */
-export function compareHeatmaps(a: Matrix, b: Matrix, options: CompareOptions = {}): Figure {
-  const op = "compareHeatmaps";
-  checkPlottable(op, "the first matrix", a);
-  checkPlottable(op, "the second matrix", b);
-  checkSameShape(op, a, b);
-  const titles = options.titles ?? ["printed", "computed"];
-  checkCount(op, "titles", titles.length, 2, "heatmaps");
-  const color = heatmapColor([a, b], options);
-  const grids = [a, b].map((m) => heatmapGrid(op, m, options, color));
+const { width: _width, ...compareBase } = heatmapSpec;
+const compareSpec = { ...compareBase, titles: "strings", columns: { kind: "integer", min: 1 } } as const satisfies OptionSpec;
+
+/**
+ * heatmaps([head0.weights, head1.weights], { labels: tokens, titles: [...] }): side by side, on one color scale
+ * (equal colors mean equal values in every grid), with one legend.
+ */
+export function heatmaps(matrices: readonly Matrix[], options: CompareOptions = {}): Figure {
+  return heatmapsFigure("heatmaps", matrices, options);
+}
+
+function heatmapsFigure(op: string, matrices: readonly Matrix[], options: CompareOptions): Figure {
+  const checked = checkPlotOptions(op, options, compareSpec);
+  if (!Array.isArray(matrices) || matrices.length === 0) throw new RangeError(`${op}: expected a non-empty array of matrices`);
+  matrices.forEach((m, k) => checkPlottable(op, `matrix ${k}`, m));
+  matrices.forEach((m) => checkSameShape(op, matrices[0], m));
+  const titles = checked.titles ?? matrices.map((_, k) => String(k));
+  checkCount(op, "titles", titles.length, matrices.length, "heatmaps");
+  const color = heatmapColor(matrices, checked);
+  const grids = matrices.map((m) => heatmapGrid(op, m, checked, color));
   const panels = grids.map((grid, k) => column([textPart(titles[k], { size: 13, weight: "bold" }), grid], 8));
-  return toFigure(column([row(panels, 36), gridLegend(grids[0], color, options.legend)], 12), { title: options.title });
+  const perRow = checked.columns ?? panels.length;
+  const rows = Array.from({ length: Math.ceil(panels.length / perRow) }, (_, r) => row(panels.slice(r * perRow, (r + 1) * perRow), 36));
+  return toFigure(column([column(rows, 20), gridLegend(grids[0], color, checked.legend)], 12), { title: checked.title });
+}
+
+/** compareHeatmaps(diagram.printed.scores, scores): two heatmaps side by side on one color scale. */
+export function compareHeatmaps(a: Matrix, b: Matrix, options: CompareOptions = {}): Figure {
+  const titles = options?.titles ?? ["printed", "computed"];
+  return heatmapsFigure("compareHeatmaps", [a, b], { ...options, titles: titles });
 }
 
 /** a - b cell by cell: white where they agree, red where a is larger, blue where b is; the scale is symmetric around 0. */
 export function differenceHeatmap(a: Matrix, b: Matrix, options: HeatmapOptions = {}): Figure {
+  checkPlotOptions("differenceHeatmap", options, heatmapSpec);
   checkPlottable("differenceHeatmap", "the first matrix", a);
   checkPlottable("differenceHeatmap", "the second matrix", b);
   // Two masked (-Infinity) scores agree: their difference is 0, not Infinity - Infinity = NaN.
   const difference = zip("differenceHeatmap", a, b, (x, y) => (x === y ? 0 : x - y));
-  const [lo, hi] = finiteExtent(difference.data);
-  const reach = Math.max(Math.abs(lo), Math.abs(hi));
-  return heatmap(difference, {
-    scheme: "burd",
-    domain: [-reach, reach],
-    legend: "difference (first − second)",
-    ...options,
-  });
+  return heatmap(difference, { scheme: "diverging", legend: "difference (first − second)", ...options });
 }

@@ -1,12 +1,13 @@
 // One output row as what it is made of: weight_j times value row V_j, stacked per output dimension.
 import * as Plot from "@observablehq/plot";
 import { Matrix, shapeText } from "../matrix.js";
-import { checkCount, checkDecimals, checkPlottable, toVector } from "./checks.js";
+import type { OptionSpec } from "../options.js";
+import { checkCount, checkPlotOptions, checkPlottable, size, toVector } from "./checks.js";
 import { isDark } from "./color.js";
 import { toFigure, type Figure } from "./figure.js";
 import { column, swatches, textWidth } from "./layout.js";
 import { colorOf, plotPart } from "./render.js";
-import { formatValue, indexLabels } from "./values.js";
+import { formatValue, indexLabels, largest, smallest } from "./values.js";
 
 export interface ContributionsOptions {
   /** The token of each value row, as heatmap's labels (default "0", "1", ...). */
@@ -19,6 +20,14 @@ export interface ContributionsOptions {
   /** Height in px of the chart (default 300). */
   height?: number;
 }
+
+const contributionsSpec = {
+  labels: "strings",
+  colLabels: "strings",
+  title: "string",
+  decimals: "number",
+  height: size(120, 2000),
+} as const satisfies OptionSpec;
 
 /** parts[j][d] = weights[j] * V[j][d], and totals[d] = the sum over j: the output row, by construction. */
 export function contributionParts(
@@ -35,11 +44,11 @@ export function contributionParts(
 
 /** contributions(weights.row(0), v, { labels: tokens }): the output of token 0 as a mix of the value rows. */
 export function contributions(weightsRow: readonly number[] | Matrix, v: Matrix, options: ContributionsOptions = {}): Figure {
-  const { decimals = 2, height = 300 } = options;
-  checkDecimals("contributions", decimals);
+  const checked = checkPlotOptions("contributions", options, contributionsSpec);
+  const { decimals = 2, height = 300 } = checked;
   const { weights, parts, totals } = contributionParts(weightsRow, v);
-  const tokens = options.labels ?? indexLabels(v.rows);
-  const dims = options.colLabels ?? indexLabels(v.cols);
+  const tokens = checked.labels ?? indexLabels(v.rows);
+  const dims = checked.colLabels ?? indexLabels(v.cols);
   checkCount("contributions", "labels", tokens.length, v.rows, `rows of V (${shapeText(v)})`);
   checkCount("contributions", "column labels", dims.length, v.cols, `columns of V (${shapeText(v)})`);
 
@@ -54,14 +63,14 @@ export function contributions(weightsRow: readonly number[] | Matrix, v: Matrix,
     [p.y1, p.y2] = [ends[p.d], (ends[p.d] += p.value)];
   }
   const sums = totals.map((total, d) => ({ d, total, text: formatValue(total, decimals) }));
-  const [lo, hi] = [Math.min(...bottom), Math.max(...top)];
+  const [lo, hi] = [smallest(bottom), largest(top)];
   const marginTop = 24;
   const marginBottom = 28;
   // A piece gets its value written inside only when it is tall enough to hold the text.
   const pxPerUnit = (height - marginTop - marginBottom) / (hi - lo || 1);
   const labelled = pieces.filter((p) => Math.abs(p.value) * pxPerUnit >= 15);
   const middle = (p: (typeof pieces)[number]) => (p.y1 + p.y2) / 2;
-  const step = Math.max(72, ...dims.map((s) => textWidth(s) + 16));
+  const step = largest(dims.map((s) => textWidth(s) + 16), 72);
 
   const chart = plotPart({
     width: 52 + dims.length * step,
@@ -86,5 +95,5 @@ export function contributions(weightsRow: readonly number[] | Matrix, v: Matrix,
     tokens.map((token, j) => ({ label: `${token} × ${formatValue(weights[j], decimals)}`, color: colorOfToken(j) })),
     Math.max(chart.width, 320),
   );
-  return toFigure(column([chart, key], 10), { title: options.title });
+  return toFigure(column([chart, key], 10), { title: checked.title });
 }

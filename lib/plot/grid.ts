@@ -6,7 +6,7 @@ import { isDark } from "./color.js";
 import type { HeatmapOptions } from "./heatmap.js";
 import { fontSize, textWidth, type Part } from "./layout.js";
 import { colorLegendPart, colorOf, plotPart } from "./render.js";
-import { finiteExtent, formatValue, indexLabels } from "./values.js";
+import { finiteExtent, formatValue, indexLabels, largest, symmetricExtent } from "./values.js";
 
 /** The grid alone, plus where its cells start; heatmap and compareHeatmaps add titles and legends around it. */
 export interface Grid extends Part {
@@ -14,13 +14,23 @@ export interface Grid extends Part {
   cellsWidth: number;
 }
 
+/** The most cells a grid draws: past that the SVG is too big to display, and a slice says more. */
+export const maxCells = 10_000;
+
+/** One color scale for all the matrices, so that equal colors mean equal values across them. */
 export function heatmapColor(matrices: readonly Matrix[], options: HeatmapOptions): Plot.ScaleOptions {
-  const domain = options.domain ?? finiteExtent(matrices.flatMap((m) => Array.from(m.data)));
-  return { type: "linear", scheme: (options.scheme ?? "blues") as Plot.ColorScheme, domain };
+  const values = matrices.flatMap((m) => Array.from(m.data));
+  if (options.scheme === "diverging") {
+    return { type: "linear", scheme: "burd", domain: options.domain ?? symmetricExtent(values) };
+  }
+  return { type: "linear", scheme: (options.scheme ?? "blues") as Plot.ColorScheme, domain: options.domain ?? finiteExtent(values) };
 }
 
 export function heatmapGrid(op: string, m: Matrix, options: HeatmapOptions, color: Plot.ScaleOptions): Grid {
   checkPlottable(op, "the matrix", m);
+  if (m.rows * m.cols > maxCells) {
+    throw new RangeError(`${op}: a ${shapeText(m)} matrix has ${m.rows * m.cols} cells, more than the ${maxCells} a heatmap draws; plot a slice of it`);
+  }
   const { decimals = 2 } = options;
   checkDecimals(op, decimals);
   const rowLabels = options.rowLabels ?? options.labels ?? indexLabels(m.rows);
@@ -38,9 +48,9 @@ export function heatmapGrid(op: string, m: Matrix, options: HeatmapOptions, colo
     return { i: Math.floor(k / m.cols), j: k % m.cols, value, text, finite, dark: finite && isDark(fill(value)) };
   });
 
-  const valueWidth = Math.max(...cells.map((c) => textWidth(c.text)));
-  const labelWidth = Math.max(...colLabels.map((s) => textWidth(s)));
-  const marginLeft = Math.max(...rowLabels.map((s) => textWidth(s))) + 10;
+  const valueWidth = largest(cells.map((c) => textWidth(c.text)));
+  const labelWidth = largest(colLabels.map((s) => textWidth(s)));
+  const marginLeft = largest(rowLabels.map((s) => textWidth(s))) + 10;
   const fitted = options.width === undefined ? undefined : (options.width - marginLeft) / m.cols;
   const cell = Math.max(4, Math.floor(options.cellSize ?? fitted ?? Math.min(72, Math.max(36, valueWidth + 14, labelWidth + 10))));
   // Column labels wider than a cell are tilted so they do not run into each other.

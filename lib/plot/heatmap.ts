@@ -1,9 +1,13 @@
 // heatmap: a matrix as a grid of colored cells, its value written in each, with a color legend.
 import type { Matrix } from "../matrix.js";
-import { checkPlottable } from "./checks.js";
+import type { OptionSpec } from "../options.js";
+import { checkPlotOptions, checkPlottable, commonSpecs, size } from "./checks.js";
 import { toFigure, type Figure } from "./figure.js";
 import { gridLegend, heatmapColor, heatmapGrid } from "./grid.js";
 import { column } from "./layout.js";
+
+/** The color schemes a heatmap takes; "diverging" is red above 0 and blue below, centred on 0. */
+export const heatmapSchemes = ["blues", "diverging", "greens", "greys", "oranges", "purples", "reds", "viridis", "magma", "rdbu", "burd", "piyg"] as const;
 
 export interface HeatmapOptions {
   /** Labels for rows and columns alike, e.g. the tokens for a 6x6 scores matrix. */
@@ -15,9 +19,12 @@ export interface HeatmapOptions {
   title?: string;
   /** Digits after the point in each cell (default 2). */
   decimals?: number;
-  /** A Plot color scheme name (default "blues"; "rdbu", "viridis", ... work too). */
-  scheme?: string;
-  /** The values at the two ends of the colors (default: the matrix's min and max). */
+  /**
+   * The colors (default "blues"). "diverging" is for signed values: white at 0, red above, blue below, on a
+   * scale symmetric around 0, so that the color says the sign.
+   */
+  scheme?: (typeof heatmapSchemes)[number];
+  /** The values at the two ends of the colors (default: the matrix's min and max; for "diverging", ±the largest |value|). */
   domain?: [number, number];
   /** Draw the color legend (default true); a string also labels it. */
   legend?: boolean | string;
@@ -29,10 +36,22 @@ export interface HeatmapOptions {
   values?: boolean;
 }
 
+export const heatmapSpec = {
+  ...commonSpecs,
+  rowLabels: "strings",
+  colLabels: "strings",
+  scheme: heatmapSchemes,
+  legend: "boolean", // or a string: see checkPlotOptions
+  cellSize: size(4, 200),
+  width: size(40, 10000),
+  values: "boolean",
+} as const satisfies OptionSpec;
+
 /** heatmap(scores, { labels: diagram.tokens }): rows top to bottom in matrix order, columns left to right. */
 export function heatmap(m: Matrix, options: HeatmapOptions = {}): Figure {
+  const checked = checkPlotOptions("heatmap", options, heatmapSpec);
   checkPlottable("heatmap", "the matrix", m);
-  const color = heatmapColor([m], options);
-  const grid = heatmapGrid("heatmap", m, options, color);
-  return toFigure(column([grid, gridLegend(grid, color, options.legend)], 12), { title: options.title });
+  const color = heatmapColor([m], checked);
+  const grid = heatmapGrid("heatmap", m, checked, color);
+  return toFigure(column([grid, gridLegend(grid, color, checked.legend)], 12), { title: checked.title });
 }

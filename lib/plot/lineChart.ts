@@ -1,6 +1,7 @@
 // Lines through (x, y) points, one per series: for curves such as softmax sharpness or a loss going down.
 import * as Plot from "@observablehq/plot";
-import { checkCount, toVector } from "./checks.js";
+import type { OptionSpec } from "../options.js";
+import { checkCount, checkPlotOptions, size, toVector } from "./checks.js";
 import { toFigure, type Figure } from "./figure.js";
 import { column, swatches } from "./layout.js";
 import { colorOf, plotPart } from "./render.js";
@@ -21,18 +22,48 @@ export interface LineChartOptions {
   height?: number;
   /** Mark each point with a dot (default false). */
   dots?: boolean;
+  /** "log" spaces the axis by powers (1, 10, 100 equally apart): for values that grow by factors. Default "linear". */
+  xScale?: "linear" | "log";
+  yScale?: "linear" | "log";
+}
+
+const scales = ["linear", "log"] as const;
+const lineChartSpec = {
+  xLabel: "string",
+  yLabel: "string",
+  title: "string",
+  width: size(120, 4000),
+  height: size(80, 2000),
+  dots: "boolean",
+  xScale: scales,
+  yScale: scales,
+} as const satisfies OptionSpec;
+
+function checkSeries(op: string, s: unknown, k: number): LineSeries {
+  if (typeof s !== "object" || s === null || Array.isArray(s)) {
+    throw new TypeError(`${op}: series ${k} must be an object { x, y, name? }, got ${Array.isArray(s) ? "an array" : typeof s}`);
+  }
+  const { name } = s as LineSeries;
+  if (name !== undefined && typeof name !== "string") throw new TypeError(`${op}: the name of series ${k} must be a string, got ${typeof name}`);
+  return s as LineSeries;
 }
 
 /** lineChart([{ x: steps, y: losses, name: "loss" }], { xLabel: "step" }). */
 export function lineChart(series: LineSeries | readonly LineSeries[], options: LineChartOptions = {}): Figure {
-  const { width = 480, height = 280, dots = false } = options;
-  const list: readonly LineSeries[] = Array.isArray(series) ? series : [series as LineSeries];
-  if (list.length === 0) throw new RangeError("lineChart: no series to draw");
+  const op = "lineChart";
+  const checked = checkPlotOptions(op, options, lineChartSpec);
+  const { width = 480, height = 280, dots = false, xScale = "linear", yScale = "linear" } = checked;
+  const list = (Array.isArray(series) ? series : [series]).map((s, k) => checkSeries(op, s, k));
+  if (list.length === 0) throw new RangeError(`${op}: no series to draw`);
   const names = list.map((s, k) => s.name ?? `series ${k}`);
   const points = list.flatMap((s, k) => {
-    const xs = toVector("lineChart", `x of ${names[k]}`, s.x);
-    const ys = toVector("lineChart", `y of ${names[k]}`, s.y);
-    checkCount("lineChart", "y values", ys.length, xs.length, `x values in ${names[k]}`);
+    const xs = toVector(op, `x of ${names[k]}`, s.x);
+    const ys = toVector(op, `y of ${names[k]}`, s.y);
+    checkCount(op, "y values", ys.length, xs.length, `x values in ${names[k]}`);
+    for (const [axis, scale, values] of [["x", xScale, xs], ["y", yScale, ys]] as const) {
+      const bad = values.findIndex((v) => v <= 0);
+      if (scale === "log" && bad >= 0) throw new RangeError(`${op}: ${axis} of ${names[k]}[${bad}] is ${values[bad]}; a log ${axis} axis needs values above 0`);
+    }
     return xs.map((x, i) => ({ k, x, y: ys[i] }));
   });
 
@@ -44,8 +75,9 @@ export function lineChart(series: LineSeries | readonly LineSeries[], options: L
     marginBottom: 40,
     marginTop: 20,
     marginRight: 16,
-    x: { label: options.xLabel ?? null, labelAnchor: "center", labelArrow: "none" },
-    y: { label: options.yLabel ?? null, grid: true, labelArrow: "none" },
+    // Plain numbers on log axes (0.001, 1e-9), not SI prefixes (1m, 1n) that read as units.
+    x: { type: xScale, label: checked.xLabel ?? null, labelAnchor: "center", labelArrow: "none", ...(xScale === "log" ? { tickFormat: "~g" } : {}) },
+    y: { type: yScale, label: checked.yLabel ?? null, grid: true, labelArrow: "none", ...(yScale === "log" ? { tickFormat: "~g" } : {}) },
     color,
     marks: [
       Plot.line(points, { x: "x", y: "y", z: "k", stroke: "k", strokeWidth: 2 }),
@@ -54,5 +86,5 @@ export function lineChart(series: LineSeries | readonly LineSeries[], options: L
   });
   const showKey = list.length > 1 || list[0].name !== undefined;
   const key = showKey ? swatches(names.map((label, k) => ({ label, color: colorOf(color)(k) })), width) : undefined;
-  return toFigure(column([chart, key], 8), { title: options.title });
+  return toFigure(column([chart, key], 8), { title: checked.title });
 }

@@ -2,6 +2,7 @@
 // of hs = C / nHead columns. Per batch row and head: scores = Q K^T / sqrt(hs), masked so that position t sees
 // positions 0..t only, softmax per row, optional dropout, then weights times V; the heads side by side give (B, T, C).
 import { gemm } from "../../kernels/gemm.js";
+import { useWasm, wasmCausalAttentionBackward, wasmCausalAttentionForward } from "../../kernels/wasmGpt.js";
 import type { Float } from "../parameters.js";
 
 /** What forward keeps for backward, and the scratch both use; allocated once per shape by the model. */
@@ -15,11 +16,15 @@ export interface AttentionState {
   /** With dropout: the dropout mask (B, nHead, T, T) and the weights after it; null without. */
   mask: Float | null;
   dropped: Float | null;
+  /** Whether this forward drops weights out (set by the caller: training, with a mask drawn); evaluation does not. */
+  dropout: boolean;
   /** Scratch of one head: T x hs (three) and T x T. */
   headA: Float;
   headB: Float;
   headC: Float;
   square: Float;
+  /** The qkv of the last forward, when the float32 kernel ran it (it reads Q, K, V from there again in backward). */
+  qkv: Float32Array | null;
 }
 
 export function attentionState(dtype: "float32" | "float64", B: number, T: number, C: number, nHead: number, withDropout: boolean): AttentionState {
@@ -27,8 +32,8 @@ export function attentionState(dtype: "float32" | "float64", B: number, T: numbe
   const square = B * nHead * T * T;
   return {
     q: new FloatArray(B * T * C), k: new FloatArray(B * T * C), v: new FloatArray(B * T * C), weights: new FloatArray(square),
-    mask: withDropout ? new FloatArray(square) : null, dropped: withDropout ? new FloatArray(square) : null,
-    headA: new FloatArray(T * (C / nHead)), headB: new FloatArray(T * (C / nHead)), headC: new FloatArray(T * (C / nHead)), square: new FloatArray(T * T),
+    mask: withDropout ? new FloatArray(square) : null, dropped: withDropout ? new FloatArray(square) : null, dropout: false,
+    headA: new FloatArray(T * (C / nHead)), headB: new FloatArray(T * (C / nHead)), headC: new FloatArray(T * (C / nHead)), square: new FloatArray(T * T), qkv: null,
   };
 }
 
@@ -44,10 +49,16 @@ function headColumns(head: Float, src: Float, b: number, T: number, W: number, o
 }
 
 /**
- * out (B, T, C) from qkv (B, T, 3C). With state.mask set (drawn by the caller), the weights are dropped out
+ * out (B, T, C) from qkv (B, T, 3C). With state.dropout set (and the mask drawn by the caller), the weights are dropped out
  * before they multiply V, as nanoGPT's attn_dropout does.
  */
 export function attentionForward(out: Float, qkv: Float, state: AttentionState, B: number, T: number, C: number, nHead: number): void {
+  // float32 without dropout: the same steps in one WebAssembly kernel that skips the masked triangle (asm/kernels.ts)
+  state.qkv = useWasm(qkv) && !state.dropout ? qkv : null;
+  if (state.qkv !== null) {
+    wasmCausalAttentionForward(out as Float32Array, state.weights as Float32Array, state.qkv, B, T, C, nHead);
+    return;
+  }
   const hs = C / nHead, scale = 1 / Math.sqrt(hs);
   const { q, k, v, weights, mask, dropped, headA: y } = state;
   for (let b = 0; b < B; b++) {
@@ -61,7 +72,7 @@ export function attentionForward(out: Float, qkv: Float, state: AttentionState, 
       gemm(att, qh, kh, T, hs, T, { transposeB: true }); // scores: row t is q_t . k_s for every s
       for (let t = 0; t < T; t++) causalSoftmaxRow(att, t * T, t + 1, T, scale);
       let used = att;
-      if (mask !== null && dropped !== null) {
+      if (state.dropout && mask !== null && dropped !== null) {
         used = dropped.subarray(w, w + T * T);
         for (let i = 0; i < T * T; i++) used[i] = att[i] * mask[w + i];
       }
@@ -92,19 +103,24 @@ function causalSoftmaxRow(row: Float, start: number, valid: number, T: number, s
  *   S = Q K^T scale so  dQ = dS K scale  and  dK = dS^T Q scale.
  */
 export function attentionBackward(dqkv: Float, dout: Float, state: AttentionState, B: number, T: number, C: number, nHead: number): void {
+  if (state.qkv !== null) {
+    wasmCausalAttentionBackward(dqkv as Float32Array, dout as Float32Array, state.qkv, state.weights as Float32Array, B, T, C, nHead);
+    return;
+  }
   const hs = C / nHead, scale = 1 / Math.sqrt(hs);
   const { q, k, v, weights, mask, dropped, headA: dy, headB: dHead, headC: dOther, square: dP } = state;
+  const dropping = state.dropout && mask !== null && dropped !== null;
   for (let b = 0; b < B; b++) {
     for (let h = 0; h < nHead; h++) {
       const head = (b * nHead + h) * T * hs, w = (b * nHead + h) * T * T;
       const qh = q.subarray(head, head + T * hs), kh = k.subarray(head, head + T * hs), vh = v.subarray(head, head + T * hs);
       const att = weights.subarray(w, w + T * T);
-      const used = dropped === null ? att : dropped.subarray(w, w + T * T);
+      const used = dropping ? (dropped as Float).subarray(w, w + T * T) : att;
       headColumns(dy, dout, b, T, C, h * hs, hs, true);
       gemm(dP, dy, vh, T, hs, T, { transposeB: true });
       gemm(dHead, used, dy, T, T, hs, { transposeA: true }); // dV
       headColumns(dHead, dqkv, b, T, 3 * C, 2 * C + h * hs, hs, false);
-      if (mask !== null) for (let i = 0; i < T * T; i++) dP[i] *= mask[w + i]; // through the dropout
+      if (dropping) for (let i = 0; i < T * T; i++) dP[i] *= (mask as Float)[w + i]; // through the dropout
       for (let t = 0; t < T; t++) {
         const o = t * T;
         let dot = 0;

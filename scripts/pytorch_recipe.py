@@ -1,0 +1,40 @@
+"""PyTorch on `npm run train`'s default recipe, on the same text, init and batches: the validation loss to compare with.
+
+    /usr/bin/python3 scripts/pytorch_recipe.py
+
+Runs nanoGPT's loop (scripts/checkpoint_roundtrip.py's pytorch_train) in float32 with the CLI's defaults (nanoGPT's
+CPU recipe: 4 layers, 4 heads, 128 wide, context 64, batch 12, lr 1e-3 to 1e-4, 2000 steps) and prints its
+validation losses, to set beside the lines `npm run train` prints for the same steps. Needs Debian's
+python3-torch (and libopenblas0-pthread, or it takes about 20 times longer); CI never runs it.
+"""
+import json
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from checkpoint_roundtrip import pytorch_train  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+RECIPE = dict(steps=2000, batchSize=12, learningRate=1e-3, minLr=1e-4, warmupSteps=100, decaySteps=2000, weightDecay=0.1,
+              beta1=0.9, beta2=0.99, gradClip=1.0, evalInterval=250, evalBatches=20, seed=1337, evalSeed=1337)
+
+
+def main():
+    torch.set_num_threads(1)
+    text = (ROOT / "data" / "tinyshakespeare.txt").read_text()
+    chars = sorted(set(text))
+    stoi = {c: i for i, c in enumerate(chars)}
+    data = torch.tensor([stoi[c] for c in text])
+    n = int(len(data) * 0.9)
+    config = dict(vocabSize=len(chars), blockSize=64, nLayer=4, nHead=4, nEmbd=128, dropout=0.0, bias=False, norm="pre")
+    start = time.time()
+    _, evaluations = pytorch_train(config, RECIPE, data[:n], data[n:], torch.float32, log=print)
+    print(f"PyTorch {torch.__version__}, float32, one thread: {time.time() - start:.0f} s")
+    print(json.dumps(evaluations))
+
+
+if __name__ == "__main__":
+    main()
