@@ -58,17 +58,23 @@ describe("notebook 13: the committed checkpoint", () => {
   });
 
   it("loops when greedy", () => {
-    const greedy = generate(model, tokenizer!, "ROMEO:\n", { maxNewTokens: 150, greedy: true });
-    const tail = greedy.slice(-60);
-    const period = [...Array(20).keys()].slice(1).find((k) => tail.slice(k) === tail.slice(0, tail.length - k));
+    const greedy = generate(model, tokenizer!, "ROMEO:\n", { maxNewTokens: 300, greedy: true });
+    const tail = greedy.slice(-150);
+    const period = [...Array(75).keys()].slice(1).find((k) => tail.slice(k) === tail.slice(0, tail.length - k));
     expect(period).toBeDefined();
   });
 
-  it("has layer-0 heads that look at the previous character more than the deeper layers do", () => {
-    const maps = attentionMaps(model, tokenizer!.encode("ROMEO:\nBut soft, what"));
-    const T = maps[0][0].rows;
-    const previous = (l: number) => maps[l].reduce((s, m) => s + Array.from({ length: T - 1 }, (_, k) => m.get(k + 1, k)).reduce((a, b) => a + b, 0) / (T - 1), 0) / maps[l].length;
-    for (const l of [1, 2, 3]) expect(previous(0)).toBeGreaterThan(previous(l));
+  it("has layer-0 heads that look at the characters just before, and layer-1 heads that look back at the word's start", () => {
+    const lookedAt = "ROMEO:\nBut soft, what";
+    const maps = attentionMaps(model, tokenizer!.encode(lookedAt));
+    const positions = [...lookedAt].map((_, i) => i).slice(1);
+    const wordStart = (i: number) => Math.max(lookedAt.lastIndexOf(" ", i - 1), lookedAt.lastIndexOf("\n", i - 1));
+    const inWords = positions.filter((i) => wordStart(i) >= 0);
+    const average = (m: (typeof maps)[0][0], rows: number[], column: (i: number) => number) => rows.reduce((s, i) => s + m.get(i, column(i)), 0) / rows.length;
+    for (const m of maps[0]) expect(average(m, positions, (i) => i - 1)).toBeGreaterThan(average(m, inWords, wordStart) - 0.05);
+    const starts = maps.map((layer) => Math.max(...layer.map((m) => average(m, inWords, wordStart))));
+    expect(starts[1]).toBeGreaterThan(0.4);
+    expect(starts[1]).toBe(Math.max(...starts));
   });
 
   it("puts vowels, capitals and punctuation next to their own kind", () => {
