@@ -19,7 +19,7 @@ export {
   type AttentionOptions,
   type AttentionSteps,
 } from "./attention.js";
-export { determinant, largestMinor, singularValues, symmetricEigenvalues, submatrix } from "./linalg.js";
+export { determinant, largestMinor, singularValues, symmetricEigenvalues, symmetricEigen, submatrix } from "./linalg.js";
 export { diagram, loadDiagram, type Diagram } from "./diagram.js";
 export { dataPath, readDataText } from "./data.js";
 export {
@@ -123,3 +123,16 @@ export {
   type SaveCheckpointOptions,
   type LoadCheckpointOptions,
 } from "./gpt/checkpoint.js";
+// Looking inside a trained GPT, and the plots for it.
+export { attentionMaps, nextTokenLogits, tokenEmbeddings, characterLabel } from "./gpt/inspect.js";
+export { principalComponents, type PrincipalComponents } from "./pca.js";
+export {
+  headGrid,
+  scatter,
+  textPanels,
+  type HeadGridOptions,
+  type ScatterOptions,
+  type ScatterPoint,
+  type TextPanel,
+  type TextPanelsOptions,
+} from "./plot/index.js";

@@ -114,8 +114,11 @@ function largestAbs(m: Matrix): number {
 /** A power of 2 near m's largest |value|: dividing by it is exact, and brings every value to at most 1. */
 const unitScale = (m: Matrix): number => 2 ** Math.ceil(Math.log2(largestAbs(m)));
 
-/** Eigenvalues of the symmetric values a (n x n, overwritten), largest first, by cyclic Jacobi rotations. */
-function jacobi(a: Float64Array, n: number): number[] {
+/**
+ * Cyclic Jacobi rotations on the symmetric values a (n x n, overwritten): its diagonal ends as the eigenvalues, and v
+ * (when given, starting as the identity) gathers the rotations, so that its columns are the eigenvectors.
+ */
+function jacobiRotations(a: Float64Array, n: number, v?: Float64Array): void {
   for (let sweep = 0; sweep < 100; sweep++) {
     let off = 0;
     for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += a[p * n + q] ** 2;
@@ -140,9 +143,21 @@ function jacobi(a: Float64Array, n: number): number[] {
           a[p * n + k] = c * apk - s * aqk;
           a[q * n + k] = s * apk + c * aqk;
         }
+        if (v === undefined) continue;
+        for (let k = 0; k < n; k++) {
+          const vkp = v[k * n + p];
+          const vkq = v[k * n + q];
+          v[k * n + p] = c * vkp - s * vkq;
+          v[k * n + q] = s * vkp + c * vkq;
+        }
       }
     }
   }
+}
+
+/** Eigenvalues of the symmetric values a (n x n, overwritten), largest first, by cyclic Jacobi rotations. */
+function jacobi(a: Float64Array, n: number): number[] {
+  jacobiRotations(a, n);
   return Array.from({ length: n }, (_, i) => a[i * n + i]).sort((x, y) => y - x);
 }
 
@@ -175,4 +190,20 @@ export function singularValues(m: Matrix): number[] {
   for (let k = 0; k < m.data.length; k++) scaled.data[k] = m.data[k] / unit;
   const gram = multiply(op, transposeOf(op, scaled), scaled);
   return jacobi(Float64Array.from(gram.data), gram.rows).map((e) => checkNumber(op, "a singular value", Math.sqrt(Math.max(e, 0)) * unit));
+}
+
+/**
+ * Eigenvalues and unit eigenvectors (column i of vectors goes with values[i], unsorted) of a symmetric matrix, by the
+ * same Jacobi rotations, on the matrix scaled to values of at most 1 (by a power of 2, exactly).
+ */
+export function symmetricEigen(m: Matrix): { values: number[]; vectors: Matrix } {
+  const op = "symmetricEigen";
+  checkSquare(op, m);
+  const n = m.rows;
+  const unit = unitScale(m);
+  const a = Float64Array.from(m.data, (x) => x / unit);
+  const vectors = emptyMatrix(op, n, n);
+  for (let i = 0; i < n; i++) vectors.data[i * n + i] = 1;
+  jacobiRotations(a, n, vectors.data as Float64Array);
+  return { values: Array.from({ length: n }, (_, i) => checkNumber(op, "an eigenvalue", a[i * n + i] * unit)), vectors };
 }

@@ -29,6 +29,11 @@ REPO = Path(__file__).resolve().parent.parent
 KERNEL_NAME = "tslab"
 # Outputs of cells with this tag (timings, say) are not compared in --check, but the cell must run.
 UNCHECKED_TAG = "unchecked-output"
+# A finer way: a cell's metadata "volatile" lists regular expressions (Python re) of the text that changes from run
+# to run ("[0-9,]+ tok/s"). --check masks their matches in the committed and the fresh outputs alike and compares
+# the rest, so a timing never makes a cell stale and any other change still does.
+VOLATILE_KEY = "volatile"
+VOLATILE_MASK = "<volatile>"
 MAX_DIFF_LINES = 20
 MAX_DIFFS = 3  # stale cells shown with a diff; the others are only listed
 MAX_DIFF_WIDTH = 160  # an SVG output is one very long line
@@ -171,11 +176,57 @@ def keep_unchecked_outputs(committed, fresh):
             cell.outputs = old_cells[number].get("outputs", [])
 
 
+def volatile_patterns(cell, where):
+    """The cell's compiled "volatile" expressions; a malformed list is an error that names the cell."""
+    import re
+
+    patterns = cell.metadata.get(VOLATILE_KEY, [])
+    if not isinstance(patterns, list) or not all(isinstance(p, str) and p for p in patterns):
+        raise ValueError(f"{where}: metadata {VOLATILE_KEY!r} must be a list of regular expressions, got {patterns!r}")
+    try:
+        return [re.compile(p) for p in patterns]
+    except re.error as error:
+        raise ValueError(f"{where}: metadata {VOLATILE_KEY!r} has a bad regular expression: {error}") from error
+
+
+def masked(outputs, patterns):
+    """The outputs with every match of the patterns in their texts (stream text, each MIME type's data) masked."""
+
+    def mask(text):
+        for pattern in patterns:
+            text = pattern.sub(VOLATILE_MASK, text)
+        return text
+
+    result = []
+    for out in outputs:
+        out = json.loads(json.dumps(out))
+        if isinstance(out.get("text"), str):
+            out["text"] = mask(out["text"])
+        for mime, value in out.get("data", {}).items():
+            if isinstance(value, str):
+                out["data"][mime] = mask(value)
+        result.append(out)
+    return json.dumps(result, sort_keys=True, ensure_ascii=False)
+
+
+def keep_volatile_outputs(committed, fresh, name):
+    """A cell with "volatile" expressions keeps its committed outputs when they differ from the fresh ones only there."""
+    old_cells = dict(code_cells(committed))
+    for number, cell in code_cells(fresh):
+        if VOLATILE_KEY not in cell.metadata or number not in old_cells:
+            continue
+        patterns = volatile_patterns(cell, f"{name} cell {number}")
+        old_outputs = old_cells[number].get("outputs", [])
+        if masked(old_outputs, patterns) == masked(cell.get("outputs", []), patterns):
+            cell.outputs = old_outputs
+
+
 def staleness(path, fresh):
     """(where, diff lines) for each difference between the committed file and what --write would give."""
     committed_text = path.read_text(encoding="utf-8")
     committed = nbformat.reads(committed_text, as_version=4)
     keep_unchecked_outputs(committed, fresh)
+    keep_volatile_outputs(committed, fresh, display_name(path))
     if notebook_text(fresh) == committed_text:
         return []
     old_cells = dict(code_cells(committed))
@@ -363,7 +414,12 @@ def main(argv=None):
             pages.append((path, fresh))
             print(f"{name}: ran")
         else:
-            stale = staleness(path, fresh)
+            try:
+                stale = staleness(path, fresh)
+            except ValueError as error:
+                print(str(error), file=sys.stderr)
+                failures += 1
+                continue
             for where, diff in stale[:MAX_DIFFS]:
                 print(f"stale outputs in {name} {where}; run npm run notebooks:refresh", file=sys.stderr)
                 print("\n".join("    " + line for line in diff), file=sys.stderr)

@@ -168,6 +168,13 @@ async function main(argv) {
   console.log(`${command}`);
   console.log(`${parameters.toLocaleString("en-US")} parameters, ${dataset.train.length.toLocaleString("en-US")} training and ${dataset.val.length.toLocaleString("en-US")} validation characters, ${args.dtype}`);
 
+  // What the model writes at each evaluation (seeded, from a newline as nanoGPT's sample.py): the checkpoint keeps
+  // them with the losses, so that a notebook can show the model improving without training it again.
+  const evaluations = [];
+  const record = (progress) => {
+    const sample = lib.generate(model, dataset.tokenizer, "\n", { maxNewTokens: 200, seed: 1337 }).slice(1);
+    evaluations.push({ step: progress.step, valLoss: progress.valLoss, sample });
+  };
   const save = (progress) => {
     // Written beside, then renamed: an interrupted write never leaves a truncated checkpoint behind.
     const partial = `${out}.partial`;
@@ -176,6 +183,7 @@ async function main(argv) {
       metadata: {
         command,
         training: JSON.stringify({ ...settings, step: progress.step, valLoss: progress.valLoss, data: args.data }),
+        evaluations: JSON.stringify(evaluations),
       },
     });
     renameSync(partial, out);
@@ -187,6 +195,7 @@ async function main(argv) {
   const onProgress = (p) => {
     const line = lib.progressLine(p);
     if (p.valLoss !== undefined) {
+      record(p);
       if (p.step > 0) save(p);
       const saved = p.step > 0 ? `, saved ${args.out}` : "";
       process.stdout.write(`${tty ? "\r\x1b[K" : ""}step ${p.step}: val loss ${p.valLoss.toFixed(4)}${saved}\n`);
@@ -204,7 +213,7 @@ async function main(argv) {
       process.stdout.write(`${line}\n`);
     }
   };
-  const { history, evaluations, interrupted } = await lib.train(model, dataset, trainOptions, onProgress);
+  const { history, interrupted } = await lib.train(model, dataset, trainOptions, onProgress);
   if (interrupted) {
     // Ctrl-C: train() stopped after the step it was in; keep what was learned.
     const last = history[history.length - 1];

@@ -1,0 +1,40 @@
+// Looking inside a trained GPT: what each head attends to on a text, what the model expects next, and the learned
+// character embeddings, as matrices the plots take.
+import { Matrix } from "../matrix.js";
+import type { GPT } from "./model.js";
+
+/** A character as a plot label: a newline is "↵" and a space "␣", so that neither disappears. */
+export function characterLabel(ch: string): string {
+  return ch === "\n" ? "↵" : ch === " " ? "␣" : ch;
+}
+
+/**
+ * attentionMaps(model, tokens)[layer][head]: the (T, T) attention weights of every head of every layer on one
+ * sequence of T tokens (row: the position attending, column: the position attended to).
+ */
+export function attentionMaps(model: GPT, tokens: ArrayLike<number>): Matrix[][] {
+  const T = tokens.length;
+  if (T === 0) throw new RangeError("attentionMaps: no tokens");
+  model.forward(tokens, 1, T);
+  const { nLayer, nHead } = model.config;
+  return Array.from({ length: nLayer }, (_, l) => {
+    const weights = model.attentionWeights(l);
+    return Array.from({ length: nHead }, (_, h) => new Matrix(T, T, Float64Array.from(weights.subarray(h * T * T, (h + 1) * T * T))));
+  });
+}
+
+/** The logits of the token after a sequence (its last blockSize tokens at most), copied out of the model's buffers. */
+export function nextTokenLogits(model: GPT, tokens: ArrayLike<number>): Float64Array {
+  if (tokens.length === 0) throw new RangeError("nextTokenLogits: no tokens; start from at least one");
+  const context = Array.from(tokens).slice(-model.config.blockSize);
+  const T = context.length;
+  const V = model.config.vocabSize;
+  const { logits } = model.forward(context, 1, T);
+  return Float64Array.from(logits.subarray((T - 1) * V, T * V));
+}
+
+/** The token embedding table transformer.wte.weight as a (vocabSize, nEmbd) matrix in float64: row i is token i. */
+export function tokenEmbeddings(model: GPT): Matrix {
+  const wte = model.parameter("transformer.wte.weight");
+  return new Matrix(wte.shape[0], wte.shape[1], Float64Array.from(wte.data));
+}
