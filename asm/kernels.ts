@@ -533,7 +533,7 @@ export function geluBackward(dinp: usize, dout: usize, inp: usize, tanhU: usize,
 }
 
 /**
- * One AdamW update of n floats (four at a time, as geluForward), as lib/gpt/adamw.ts: data *= decay;
+ * One AdamW update of n floats (four at a time, as geluForward), as lib/gpt/training/adamw.ts: data *= decay;
  * m = beta1 m + (1 - beta1) g; v = beta2 v + (1 - beta2) g^2; data -= stepSize m / (sqrt(v) / correction2 + eps).
  */
 export function adamW(data: usize, grad: usize, m: usize, v: usize, n: i32, decay: f32, beta1: f32, beta2: f32, stepSize: f32, correction2: f32, eps: f32): void {

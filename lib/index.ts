@@ -1,13 +1,13 @@
 // The public surface of the lib: everything a notebook imports from "thelittlebaby".
-export { Matrix, assertFinite, resultDtype, shapeText, type DType, type MatrixData } from "./matrix.js";
-export { formatMatrix, type FormatOptions } from "./format.js";
-export { checkOptions, requireOptions, type OptionKind, type OptionSpec } from "./options.js";
-export { matmul, matmulReference, checkMatmulInputs, type MatmulKernel, type MatmulOptions } from "./matmul.js";
+export { Matrix, assertFinite, resultDtype, shapeText, type DType, type MatrixData } from "./core/matrix.js";
+export { formatMatrix, type FormatOptions } from "./core/format.js";
+export { checkOptions, requireOptions, type OptionKind, type OptionSpec } from "./core/options.js";
+export { matmul, matmulReference, checkMatmulInputs, type MatmulKernel, type MatmulOptions } from "./core/matmul.js";
 // The fast kernels under matmul, and attention built from them (lib/kernels/).
 export { attention, type FusedAttentionOptions, type FusedAttentionResult } from "./kernels/attention.js";
 export { wasmKernels, type WasmStatus } from "./kernels/wasm.js";
-export { transpose, map, add, subtract, scale, rowSums, sliceColumns, concatColumns, maxAbsDifference } from "./ops.js";
-export { softmaxRows } from "./softmax.js";
+export { transpose, map, add, subtract, scale, rowSums, sliceColumns, concatColumns, maxAbsDifference } from "./core/ops.js";
+export { softmaxRows } from "./core/softmax.js";
 export {
   selfAttention,
   attendTo,
@@ -18,10 +18,10 @@ export {
   type ProjectionWeights,
   type AttentionOptions,
   type AttentionSteps,
-} from "./attention.js";
-export { determinant, largestMinor, singularValues, symmetricEigenvalues, symmetricEigen, submatrix } from "./linalg.js";
-export { diagram, loadDiagram, type Diagram } from "./diagram.js";
-export { dataPath, readDataText } from "./data.js";
+} from "./attention/attention.js";
+export { determinant, largestMinor, singularValues, symmetricEigenvalues, symmetricEigen, submatrix } from "./core/linalg.js";
+export { diagram, loadDiagram, type Diagram } from "./diagram/diagram.js";
+export { dataPath, readDataText } from "./core/data.js";
 export {
   checkDiagram,
   checkPrintedScores,
@@ -35,21 +35,21 @@ export {
   type OutputCheck,
   type Difference,
   type OutsideRange,
-} from "./diagramCheck.js";
+} from "./diagram/check.js";
 // Beyond the diagram: seeded weights that match PyTorch, linear layers, masks, dropout, multi-head attention, batches.
-export { Generator, defaultGenerator, manualSeed, rand, uniform, DEFAULT_SEED, type RandomOptions } from "./random.js";
-export { linearLayer, linearForward, affine, asProjection, type LinearLayer, type LinearOptions } from "./linear.js";
-export { dropout, dropoutMask, dropoutWithMask, type DropoutOptions } from "./dropout.js";
-export { causalMask, applyMask } from "./mask.js";
-export { randomProjections, linearProjections, projectionsFromLayers } from "./projections.js";
+export { Generator, defaultGenerator, manualSeed, rand, uniform, DEFAULT_SEED, type RandomOptions } from "./core/random.js";
+export { linearLayer, linearForward, affine, asProjection, type LinearLayer, type LinearOptions } from "./attention/linear.js";
+export { dropout, dropoutMask, dropoutWithMask, type DropoutOptions } from "./attention/dropout.js";
+export { causalMask, applyMask } from "./attention/mask.js";
+export { randomProjections, linearProjections, projectionsFromLayers } from "./attention/projections.js";
 export {
   multiHeadAttention,
   multiHeadWeights,
   type MultiHeadWeights,
   type MultiHeadOptions,
   type MultiHeadSteps,
-} from "./multihead.js";
-export { checkBatch, mapBatch, selfAttentionBatch, multiHeadAttentionBatch } from "./batch.js";
+} from "./attention/multihead.js";
+export { checkBatch, mapBatch, selfAttentionBatch, multiHeadAttentionBatch } from "./attention/batch.js";
 export {
   show,
   heatmap,
@@ -72,13 +72,13 @@ export {
 } from "./plot/index.js";
 export { liveOutput, type LiveOutput } from "./plot/index.js";
 // The GPT (lib/gpt/): config, parameters under nanoGPT's names, the model with every gradient by hand, and its optimiser.
-export { normalFill, randn, type NormalOptions } from "./random.js";
+export { normalFill, randn, type NormalOptions } from "./core/random.js";
 export { gemm, type GemmOptions } from "./kernels/gemm.js";
 export { gptConfig, GPT_DEFAULTS, type GPTConfig, type Norm } from "./gpt/config.js";
 export { parameterShapes, type Parameter } from "./gpt/parameters.js";
 export { GPT, type ForwardOptions, type ForwardResult } from "./gpt/model.js";
-export { AdamW, type AdamWOptions, type AdamWState } from "./gpt/adamw.js";
-export { learningRate, clipGradNorm, type LearningRateSchedule } from "./gpt/schedule.js";
+export { AdamW, type AdamWOptions, type AdamWState } from "./gpt/training/adamw.js";
+export { learningRate, clipGradNorm, type LearningRateSchedule } from "./gpt/training/schedule.js";
 // The GPT step by step, as matrices: one layer at a time, one block, one whole forward pass kept for pictures.
 export {
   layerNorm,
@@ -101,8 +101,8 @@ export {
   type StoredTensor,
   type Safetensors,
 } from "./io/safetensors.js";
-export { CharTokenizer } from "./gpt/tokenizer.js";
-export { TextDataset, estimateLoss, type Batch, type Split, type DatasetOptions, type EstimateLossOptions, type LossModel } from "./gpt/dataset.js";
+export { CharTokenizer } from "./gpt/training/tokenizer.js";
+export { TextDataset, estimateLoss, type Batch, type Split, type DatasetOptions, type EstimateLossOptions, type LossModel } from "./gpt/training/dataset.js";
 export {
   generate,
   generateTokens,
@@ -113,8 +113,8 @@ export {
   type NextTokenLogits,
   type LogitsModel,
 } from "./gpt/generate.js";
-export { train, trainSettings, type TrainOptions, type TrainProgress, type TrainResult } from "./gpt/train.js";
-export { progressLine, formatDuration, lossCurves, liveTrainingProgress, type LiveDisplay } from "./gpt/progress.js";
+export { train, trainSettings, type TrainOptions, type TrainProgress, type TrainResult } from "./gpt/training/train.js";
+export { progressLine, formatDuration, lossCurves, liveTrainingProgress, type LiveDisplay } from "./gpt/training/progress.js";
 export {
   saveCheckpoint,
   loadCheckpoint,
@@ -125,7 +125,7 @@ export {
 } from "./gpt/checkpoint.js";
 // Looking inside a trained GPT, and the plots for it.
 export { attentionMaps, nextTokenLogits, tokenEmbeddings, characterLabel } from "./gpt/inspect.js";
-export { principalComponents, type PrincipalComponents } from "./pca.js";
+export { principalComponents, type PrincipalComponents } from "./core/pca.js";
 export {
   headGrid,
   scatter,

@@ -1,11 +1,11 @@
 // A trained GPT as a .safetensors file with nanoGPT's parameter names and PyTorch's shapes, so that a model trained
 // here continues in PyTorch and one trained there loads here. The config and the characters travel in the metadata.
-import type { DType } from "../matrix.js";
+import type { DType } from "../core/matrix.js";
 import { readSafetensors, writeSafetensors, type Safetensors, type StoredTensor, type Tensor } from "../io/safetensors.js";
-import { checkOptions } from "../options.js";
+import { checkOptions } from "../core/options.js";
 import { gptConfig, type GPTConfig } from "./config.js";
 import { GPT } from "./model.js";
-import { CharTokenizer } from "./tokenizer.js";
+import { CharTokenizer } from "./training/tokenizer.js";
 
 /** The metadata keys saveCheckpoint writes itself. */
 const RESERVED = ["format", "config", "vocab"];

@@ -1,5 +1,5 @@
 // The shape of a GPT: nanoGPT's GPTConfig, plus TheLittleBaby's choice of where the LayerNorm sits.
-import { requireOptions } from "../options.js";
+import { requireOptions } from "../core/options.js";
 
 export type Norm = "pre" | "post";
 

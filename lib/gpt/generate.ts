@@ -1,8 +1,8 @@
 // Writing text, as nanoGPT's generate: crop the context to the last blockSize tokens, take the logits of the last
 // position, divide by the temperature, keep the top k, softmax, draw one token (or take the most likely), repeat.
-import { checkOptions } from "../options.js";
-import { Generator } from "../random.js";
-import type { CharTokenizer } from "./tokenizer.js";
+import { checkOptions } from "../core/options.js";
+import { Generator } from "../core/random.js";
+import type { CharTokenizer } from "./training/tokenizer.js";
 
 export interface SampleOptions {
   /** Divides the logits: below 1 sharpens the distribution, above 1 flattens it (default 1). Must be > 0. */

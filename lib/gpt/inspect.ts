@@ -1,6 +1,6 @@
 // Looking inside a trained GPT: what each head attends to on a text, what the model expects next, and the learned
 // character embeddings, as matrices the plots take.
-import { Matrix } from "../matrix.js";
+import { Matrix } from "../core/matrix.js";
 import type { GPT } from "./model.js";
 
 /** A character as a plot label: a newline is "↵" and a space "␣", so that neither disappears. */

@@ -1,7 +1,7 @@
 // The GPT's layers on matrices (one row per token), for notebooks and for reading one layer at a time. Each calls
 // its file in lib/gpt/layers/, so the numbers are the ones the model computes; results keep the input's dtype.
-import { Matrix, assertFinite, shapeText, type DType } from "../matrix.js";
-import { checkOptions } from "../options.js";
+import { Matrix, assertFinite, shapeText, type DType } from "../core/matrix.js";
+import { checkOptions } from "../core/options.js";
 import type { Float } from "./parameters.js";
 import { crossEntropyBackward as crossEntropyBackwardFlat, crossEntropyForward } from "./layers/crossEntropy.js";
 import { geluBackward as geluBackwardFlat, geluForward } from "./layers/gelu.js";

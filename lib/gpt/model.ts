@@ -2,9 +2,9 @@
 // token embedding, as nanoGPT's model.py; with norm "pre" (GPT-2) or "post" (the original Transformer).
 // forward keeps every activation backward needs in buffers allocated once per batch shape, so a training step
 // allocates nothing; backward walks the same layers in reverse, each layer file holding its own chain rule.
-import type { DType } from "../matrix.js";
-import { checkOptions } from "../options.js";
-import { Generator } from "../random.js";
+import type { DType } from "../core/matrix.js";
+import { checkOptions } from "../core/options.js";
+import { Generator } from "../core/random.js";
 import { gptConfig, type GPTConfig } from "./config.js";
 import { allocateParameters, initParameters, sizeOf, type Float, type Parameter } from "./parameters.js";
 import { attentionBackward, attentionForward, attentionState, type AttentionState } from "./layers/attention.js";

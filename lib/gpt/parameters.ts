@@ -1,6 +1,6 @@
 // The GPT's learnable tensors under nanoGPT's state_dict names and PyTorch's shapes, row-major, and their init.
-import type { DType, MatrixData } from "../matrix.js";
-import { Generator, normalFill } from "../random.js";
+import type { DType, MatrixData } from "../core/matrix.js";
+import { Generator, normalFill } from "../core/random.js";
 import type { GPTConfig } from "./config.js";
 
 /** A flat row-major tensor of the model's dtype (the lib's MatrixData). */

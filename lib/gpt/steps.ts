@@ -1,7 +1,7 @@
 // The GPT's forward pass for one sequence, every step kept as a matrix (one row per token), for pictures and for
 // reading the model step by step. It calls the same layer files in the same order as model.ts (evaluation mode), so
 // forwardSteps(model, tokens).logits equals model.forward(tokens, 1, T).logits exactly.
-import { Matrix, assertFinite, shapeText, type DType } from "../matrix.js";
+import { Matrix, assertFinite, shapeText, type DType } from "../core/matrix.js";
 import type { Norm } from "./config.js";
 import type { GPT } from "./model.js";
 import type { Float } from "./parameters.js";

@@ -6,9 +6,9 @@
 // never computed: about half the work of full attention.
 // In float64 it performs the step-by-step composition's arithmetic in the same order, so it returns the
 // same numbers as transpose + matmulReference + softmaxRows + matmulReference.
-import { allocate, checkResult, convert, hasNonFinite, shapeText, wrap, type Matrix } from "../matrix.js";
-import { ATTENTION_OPTIONS, checkQKV, scaleFactor } from "../attention.js";
-import { checkOptions } from "../options.js";
+import { allocate, checkResult, convert, hasNonFinite, shapeText, wrap, type Matrix } from "../core/matrix.js";
+import { ATTENTION_OPTIONS, checkQKV, scaleFactor } from "../attention/attention.js";
+import { checkOptions } from "../core/options.js";
 import { MR, NR, microKernel, packB, roundUp } from "./packed.js";
 import { wasmAttention, wasmKernels } from "./wasm.js";
 

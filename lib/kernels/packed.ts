@@ -9,7 +9,7 @@
 //
 // Each C element is still summed over k in order 0, 1, 2, ... starting from 0, exactly as the
 // reference does, so for float64 the result equals matmulReference to the last bit.
-import type { MatrixData } from "../matrix.js";
+import type { MatrixData } from "../core/matrix.js";
 
 export const MR = 4;
 export const NR = 4;
@@ -95,7 +95,7 @@ export const roundUp = (n: number, multiple: number): number => Math.ceil(n / mu
 
 /**
  * C (m x n, float64, summed into) += A (m x k) times B (k x n); or times B^T when B is stored n x k (transposeB),
- * and A^T when A is stored k x m (transposeA). Shapes are the caller's to check (lib/matmul.ts does, at the public entry).
+ * and A^T when A is stored k x m (transposeA). Shapes are the caller's to check (lib/core/matmul.ts does, at the public entry).
  */
 export function gemmPacked(a: MatrixData, b: MatrixData, c: Float64Array, m: number, k: number, n: number, options: { transposeA?: boolean; transposeB?: boolean } = {}): void {
   const [rowStride, colStride] = options.transposeB ? [1, k] : [n, 1];

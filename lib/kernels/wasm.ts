@@ -2,7 +2,7 @@
 // Loading is synchronous (new Module + new Instance on bytes already in memory), so matmul stays synchronous.
 // Where WebAssembly or its SIMD is missing, the module fails to compile, `wasmKernels()` says why,
 // and the lib stays on the TypeScript kernels.
-import { bytesText } from "../matrix.js";
+import { bytesText } from "../core/matrix.js";
 import { roundUp } from "./packed.js";
 import { kernelsWasmBase64 } from "./wasmBinary.js";
 

@@ -47,7 +47,7 @@ export function wasmGeluBackward(dinp: Float32Array, dout: Float32Array, inp: Fl
   run("wasmGeluBackward", { read: [dout.subarray(0, n), inp.subarray(0, n), tanhU.subarray(0, n)], write: [dinp.subarray(0, n)] }, (k, [d, x, t, dx]) => k.geluBackward(dx, d, x, t, n));
 }
 
-/** One AdamW update of data, expAvg m and expAvgSq v from grad (lib/gpt/adamw.ts has the readable loop). */
+/** One AdamW update of data, expAvg m and expAvgSq v from grad (lib/gpt/training/adamw.ts has the readable loop). */
 export function wasmAdamW(
   data: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, decay: number, beta1: number, beta2: number, stepSize: number, correction2: number, eps: number,
 ): void {

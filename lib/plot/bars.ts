@@ -1,7 +1,7 @@
 // One row of numbers as bars, e.g. how much one token attends to each of the others.
 import * as Plot from "@observablehq/plot";
-import type { Matrix } from "../matrix.js";
-import type { OptionSpec } from "../options.js";
+import type { Matrix } from "../core/matrix.js";
+import type { OptionSpec } from "../core/options.js";
 import { checkCount, checkPlotOptions, commonSpecs, size, toVector } from "./checks.js";
 import { toFigure, type Figure } from "./figure.js";
 import { column, fontSize, panelTitle, row, textWidth, type Part } from "./layout.js";

@@ -1,6 +1,6 @@
 // Input checks shared by the plots: every message names the plot, and no SVG is ever drawn from NaN.
-import { Matrix, shapeText } from "../matrix.js";
-import { checkOptions, type OptionSpec } from "../options.js";
+import { Matrix, shapeText } from "../core/matrix.js";
+import { checkOptions, type OptionSpec } from "../core/options.js";
 
 /** Throws "<op>: 5 labels for 6 rows of a 6x6 matrix" unless given === need. */
 export function checkCount(op: string, what: string, given: number, need: number, of: string): void {

@@ -1,7 +1,7 @@
 // Matrices compared: side by side on one color scale, or their difference on a diverging scale.
-import { Matrix } from "../matrix.js";
-import type { OptionSpec } from "../options.js";
-import { checkSameShape, zip } from "../ops.js";
+import { Matrix } from "../core/matrix.js";
+import type { OptionSpec } from "../core/options.js";
+import { checkSameShape, zip } from "../core/ops.js";
 import { checkCount, checkPlotOptions, checkPlottable } from "./checks.js";
 import { toFigure, type Figure } from "./figure.js";
 import { gridLegend, heatmapColor, heatmapGrid } from "./grid.js";

@@ -1,7 +1,7 @@
 // One output row as what it is made of: weight_j times value row V_j, stacked per output dimension.
 import * as Plot from "@observablehq/plot";
-import { Matrix, shapeText } from "../matrix.js";
-import type { OptionSpec } from "../options.js";
+import { Matrix, shapeText } from "../core/matrix.js";
+import type { OptionSpec } from "../core/options.js";
 import { checkCount, checkPlotOptions, checkPlottable, size, toVector } from "./checks.js";
 import { isDark } from "./color.js";
 import { toFigure, type Figure } from "./figure.js";

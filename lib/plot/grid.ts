@@ -1,6 +1,6 @@
 // The cell grid behind heatmap and compareHeatmaps: colored cells, values written in them, labels on both axes.
 import * as Plot from "@observablehq/plot";
-import { Matrix, shapeText } from "../matrix.js";
+import { Matrix, shapeText } from "../core/matrix.js";
 import { checkCount, checkDecimals, checkPlottable } from "./checks.js";
 import { isDark } from "./color.js";
 import type { HeatmapOptions } from "./heatmap.js";

@@ -1,7 +1,7 @@
 // Every head of every layer at once: one small heatmap of attention weights per head, a row per layer, all on one
 // color scale so that the same color means the same weight in every panel.
-import { Matrix, shapeText } from "../matrix.js";
-import { checkOptions } from "../options.js";
+import { Matrix, shapeText } from "../core/matrix.js";
+import { checkOptions } from "../core/options.js";
 import { checkPlottable } from "./checks.js";
 import { toFigure, type Figure } from "./figure.js";
 import { gridLegend, heatmapColor, heatmapGrid } from "./grid.js";

@@ -1,6 +1,6 @@
 // heatmap: a matrix as a grid of colored cells, its value written in each, with a color legend.
-import type { Matrix } from "../matrix.js";
-import type { OptionSpec } from "../options.js";
+import type { Matrix } from "../core/matrix.js";
+import type { OptionSpec } from "../core/options.js";
 import { checkPlotOptions, checkPlottable, commonSpecs, size } from "./checks.js";
 import { toFigure, type Figure } from "./figure.js";
 import { gridLegend, heatmapColor, heatmapGrid } from "./grid.js";

@@ -1,6 +1,6 @@
 // Lines through (x, y) points, one per series: for curves such as softmax sharpness or a loss going down.
 import * as Plot from "@observablehq/plot";
-import type { OptionSpec } from "../options.js";
+import type { OptionSpec } from "../core/options.js";
 import { checkCount, checkPlotOptions, size, toVector } from "./checks.js";
 import { toFigure, type Figure } from "./figure.js";
 import { column, swatches } from "./layout.js";

@@ -1,5 +1,5 @@
 // The diagram the series follows, redrawn: the steps of self-attention from a sentence to its output, box by box.
-import type { OptionSpec } from "../options.js";
+import type { OptionSpec } from "../core/options.js";
 import { checkPlotOptions } from "./checks.js";
 import { svgElement, type SvgNode } from "./dom.js";
 import { toFigure, type Figure } from "./figure.js";

@@ -1,7 +1,7 @@
 // Labelled points in the plane, colored by group: e.g. each character's learned embedding projected to 2-D, where
 // characters that behave alike land near each other.
 import * as Plot from "@observablehq/plot";
-import { checkOptions } from "../options.js";
+import { checkOptions } from "../core/options.js";
 import { toFigure, type Figure } from "./figure.js";
 import { column, swatches } from "./layout.js";
 import { colorOf, plotPart } from "./render.js";

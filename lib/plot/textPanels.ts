@@ -1,6 +1,6 @@
 // Texts side by side, each under its own heading: what a model wrote at several points of training, or with
 // several settings. Monospace, line breaks kept, long lines wrapped, so that the columns compare line by line.
-import { checkOptions } from "../options.js";
+import { checkOptions } from "../core/options.js";
 import { toFigure, type Figure } from "./figure.js";
 import { fontSize, row, textPart, textWidth, column, type Part } from "./layout.js";
 import { svgElement } from "./dom.js";

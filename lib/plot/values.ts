@@ -1,5 +1,5 @@
 // How the plots write numbers and name positions.
-import { fixed } from "../format.js";
+import { fixed } from "../core/format.js";
 
 /**
  * value.toFixed(decimals) with a true minus sign and thousands separators like Plot's axes (524,288 beside an axis

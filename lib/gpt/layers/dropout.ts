@@ -1,6 +1,6 @@
-// Dropout on a flat array with PyTorch's mask (lib/dropout.ts): kept values are scaled by 1 / (1 - p).
-import { dropoutMask } from "../../dropout.js";
-import type { Generator } from "../../random.js";
+// Dropout on a flat array with PyTorch's mask (lib/attention/dropout.ts): kept values are scaled by 1 / (1 - p).
+import { dropoutMask } from "../../attention/dropout.js";
+import type { Generator } from "../../core/random.js";
 import type { Float } from "../parameters.js";
 
 /** A fresh mask of N values (0 or 1 / (1 - rate)), drawn as torch.nn.Dropout draws it, into mask. */

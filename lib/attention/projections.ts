@@ -1,9 +1,9 @@
 // Where W_Q, W_K, W_V come from once they are no longer "same as input": drawn the way PyTorch tutorials draw them.
 import { checkSize, type ProjectionWeights } from "./attention.js";
 import { checkLayer, drawLinearLayer, type LinearLayer } from "./linear.js";
-import { transposeOf } from "./ops.js";
-import { checkOptions, describe } from "./options.js";
-import { GENERATOR_OPTION, SEED_HINT, Generator, uniformMatrix } from "./random.js";
+import { transposeOf } from "../core/ops.js";
+import { checkOptions, describe } from "../core/options.js";
+import { GENERATOR_OPTION, SEED_HINT, Generator, uniformMatrix } from "../core/random.js";
 
 /** W_Q, W_K, W_V as three torch.rand(dIn, dOut) in that order: uniform in [0, 1), already d_in x d_out. */
 export function randomProjections(dIn: number, dOut: number, options: { generator?: Generator } = {}): ProjectionWeights {

@@ -1,8 +1,8 @@
 // Dropout as torch.nn.Dropout does it on CPU: zero a random share p of the values, scale the rest by 1 / (1 - p).
-import { checkMatrix, emptyMatrix, type DType, type Matrix } from "./matrix.js";
-import { zip } from "./ops.js";
-import { requireOptions, type OptionWording } from "./options.js";
-import { GENERATOR_OPTION, SEED_HINT, Generator, defaultGenerator } from "./random.js";
+import { checkMatrix, emptyMatrix, type DType, type Matrix } from "../core/matrix.js";
+import { zip } from "../core/ops.js";
+import { requireOptions, type OptionWording } from "../core/options.js";
+import { GENERATOR_OPTION, SEED_HINT, Generator, defaultGenerator } from "../core/random.js";
 
 export interface DropoutOptions {
   /** The share of values dropped, p, in [0, 1]: 0 keeps everything, 1 drops everything (as PyTorch). */

@@ -1,11 +1,11 @@
 // The training loop, as nanoGPT's train.py: for each step a random batch, forward, backward, clip the gradient's
 // global norm, one AdamW step at the scheduled learning rate; every evalInterval steps the loss on fixed
 // validation batches. Seeded: the same seed gives the same losses to the last bit.
-import { checkOptions } from "../options.js";
-import { Generator } from "../random.js";
+import { checkOptions } from "../../core/options.js";
+import { Generator } from "../../core/random.js";
 import { AdamW } from "./adamw.js";
 import { estimateLoss, type TextDataset } from "./dataset.js";
-import type { GPT } from "./model.js";
+import type { GPT } from "../model.js";
 import { clipGradNorm, learningRate } from "./schedule.js";
 
 export interface TrainOptions {

@@ -1,6 +1,6 @@
 // The learning rate over training (nanoGPT's get_lr) and gradient clipping (torch.nn.utils.clip_grad_norm_).
-import { requireOptions } from "../options.js";
-import type { Parameter } from "./parameters.js";
+import { requireOptions } from "../../core/options.js";
+import type { Parameter } from "../parameters.js";
 
 export interface LearningRateSchedule {
   maxLr: number;

@@ -1,8 +1,8 @@
 // Watching a run: one status line (the terminal's progress bar and the notebook's live figure share it) and the
 // train and validation loss curves.
-import { checkOptions } from "../options.js";
-import { lineChart } from "../plot/lineChart.js";
-import type { Figure } from "../plot/figure.js";
+import { checkOptions } from "../../core/options.js";
+import { lineChart } from "../../plot/lineChart.js";
+import type { Figure } from "../../plot/figure.js";
 import type { TrainProgress } from "./train.js";
 
 /** 75 -> "1:15", 3725 -> "1:02:05". */

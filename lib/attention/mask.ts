@@ -1,6 +1,6 @@
 // Masks: which scores a query may not see. 1 marks a hidden score, 0 a visible one, as torch.triu(ones, 1) does.
-import { checkMatrix, emptyMatrix, shapeText, type Matrix } from "./matrix.js";
-import { checkSameShape } from "./ops.js";
+import { checkMatrix, emptyMatrix, shapeText, type Matrix } from "../core/matrix.js";
+import { checkSameShape } from "../core/ops.js";
 
 /** The causal mask for op: 1 above the diagonal. */
 export function causalMaskOf(op: string, rows: number, cols: number): Matrix {

@@ -1,6 +1,6 @@
 // Multi-head attention: one projection of width d_out, split by columns into heads that attend on their own.
-import { MATRIX_KIND, MATRIX_OR_NULL_KIND, checkMatrix, shapeText, type Matrix } from "./matrix.js";
-import { columnsOf, joinColumns, transposeOf } from "./ops.js";
+import { MATRIX_KIND, MATRIX_OR_NULL_KIND, checkMatrix, shapeText, type Matrix } from "../core/matrix.js";
+import { columnsOf, joinColumns, transposeOf } from "../core/ops.js";
 import {
   ATTENTION_OPTIONS,
   PROJECTION_WEIGHTS,
@@ -15,8 +15,8 @@ import {
 } from "./attention.js";
 import { affineOf, checkBias, drawLinearLayer } from "./linear.js";
 import { drawProjections } from "./projections.js";
-import { checkOptions, requireOptions } from "./options.js";
-import { GENERATOR_OPTION, SEED_HINT, Generator } from "./random.js";
+import { checkOptions, requireOptions } from "../core/options.js";
+import { GENERATOR_OPTION, SEED_HINT, Generator } from "../core/random.js";
 
 /** W_Q, W_K, W_V of width d_out = heads * headDim, and the output projection W_O (d_out x d_out) with bias b_O. */
 export interface MultiHeadWeights extends ProjectionWeights {

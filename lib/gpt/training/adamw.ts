@@ -1,9 +1,9 @@
 // AdamW as torch.optim.AdamW (single-tensor path, amsgrad off): Adam's update with bias correction, and weight
 // decay applied to the weights directly (decoupled), only to matrices (shape.length >= 2), as nanoGPT's
 // configure_optimizers groups them: embeddings and linear weights decay, biases and LayerNorm gains do not.
-import { useWasm, wasmAdamW } from "../kernels/wasmGpt.js";
-import { checkOptions } from "../options.js";
-import type { Float, Parameter } from "./parameters.js";
+import { useWasm, wasmAdamW } from "../../kernels/wasmGpt.js";
+import { checkOptions } from "../../core/options.js";
+import type { Float, Parameter } from "../parameters.js";
 
 export interface AdamWOptions {
   /** Learning rate; torch's default 1e-3. step(lr) overrides it for one step (a schedule). */

@@ -1,9 +1,9 @@
 // A linear layer as PyTorch's nn.Linear builds it: weight (out x in), bias (1 x out), y = x W^T + b.
-import { MATRIX_KIND, MATRIX_OR_NULL_KIND, Matrix, checkMatrix, checkResult, shapeText } from "./matrix.js";
-import { checkMatmulInputs, multiply } from "./matmul.js";
-import { transposeOf } from "./ops.js";
-import { checkOptions, describe } from "./options.js";
-import { GENERATOR_OPTION, SEED_HINT, Generator, uniformMatrix } from "./random.js";
+import { MATRIX_KIND, MATRIX_OR_NULL_KIND, Matrix, checkMatrix, checkResult, shapeText } from "../core/matrix.js";
+import { checkMatmulInputs, multiply } from "../core/matmul.js";
+import { transposeOf } from "../core/ops.js";
+import { checkOptions, describe } from "../core/options.js";
+import { GENERATOR_OPTION, SEED_HINT, Generator, uniformMatrix } from "../core/random.js";
 
 export interface LinearLayer {
   /** outFeatures x inFeatures, PyTorch's layout. */

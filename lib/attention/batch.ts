@@ -1,6 +1,6 @@
 // A batch: several sequences of the same shape, as tutorials stack them into a (batch, tokens, width) tensor.
-import { checkMatrix, shapeText, type Matrix } from "./matrix.js";
-import { describe } from "./options.js";
+import { checkMatrix, shapeText, type Matrix } from "../core/matrix.js";
+import { describe } from "../core/options.js";
 import { selfAttentionOf, type AttentionOptions, type AttentionSteps, type ProjectionWeights } from "./attention.js";
 import { multiHeadAttentionOf, type MultiHeadOptions, type MultiHeadSteps, type MultiHeadWeights } from "./multihead.js";
 

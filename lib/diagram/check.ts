@@ -1,9 +1,9 @@
 // Checks a printed attention diagram against what its own formula allows: how to tell that numbers cannot be right.
-import { Matrix, checkMatrix, shapeText } from "./matrix.js";
-import { maxAbsDifference, rowSums, transpose } from "./ops.js";
-import { softmaxRows } from "./softmax.js";
-import { singularValues, symmetricEigenvalues } from "./linalg.js";
-import { selfAttention, sameAsInputWeights, type AttentionSteps } from "./attention.js";
+import { Matrix, checkMatrix, shapeText } from "../core/matrix.js";
+import { maxAbsDifference, rowSums, transpose } from "../core/ops.js";
+import { softmaxRows } from "../core/softmax.js";
+import { singularValues, symmetricEigenvalues } from "../core/linalg.js";
+import { selfAttention, sameAsInputWeights, type AttentionSteps } from "../attention/attention.js";
 import { diagram as theDiagram, type Diagram } from "./diagram.js";
 
 export interface Difference {

@@ -1,7 +1,7 @@
 // The text as training data, as nanoGPT's shakespeare_char: the first 90% of the tokens to train on, the last 10% to
 // validate; a batch is B windows of T+1 tokens at seeded random places, the targets being the inputs shifted by one.
-import { checkOptions } from "../options.js";
-import { Generator } from "../random.js";
+import { checkOptions } from "../../core/options.js";
+import { Generator } from "../../core/random.js";
 import { CharTokenizer } from "./tokenizer.js";
 
 export type Split = "train" | "val";

@@ -1,6 +1,6 @@
 // The document's diagram, its numbers exactly as printed (data/document.json), as typed matrices.
-import { Matrix } from "./matrix.js";
-import { readDataText } from "./data.js";
+import { Matrix } from "../core/matrix.js";
+import { readDataText } from "../core/data.js";
 
 interface DocumentJson {
   tokens: string[];

@@ -1,12 +1,12 @@
 // Self-attention, one step of the diagram at a time, every intermediate kept for the notebooks.
-import { MATRIX_KIND, MATRIX_OR_NULL_KIND, Matrix, checkMatrix, identityMatrix, shapeText } from "./matrix.js";
-import { checkMatmulInputs, multiply } from "./matmul.js";
-import { columnsOf, joinColumns, scaleOf, transposeOf, zip } from "./ops.js";
-import { softmaxOf } from "./softmax.js";
+import { MATRIX_KIND, MATRIX_OR_NULL_KIND, Matrix, checkMatrix, identityMatrix, shapeText } from "../core/matrix.js";
+import { checkMatmulInputs, multiply } from "../core/matmul.js";
+import { columnsOf, joinColumns, scaleOf, transposeOf, zip } from "../core/ops.js";
+import { softmaxOf } from "../core/softmax.js";
 import { affineOf, checkBias } from "./linear.js";
 import { causalMaskOf, maskScores } from "./mask.js";
 import { checkDropoutOptions, dropoutOf, type DropoutOptions } from "./dropout.js";
-import { checkOptions, describe, requireOptions, type OptionSpec } from "./options.js";
+import { checkOptions, describe, requireOptions, type OptionSpec } from "../core/options.js";
 
 /** W_Q, W_K, W_V: each d_in x d_out, applied as X * W (+ b when a bias is given). */
 export interface ProjectionWeights {

@@ -2,8 +2,8 @@
 // matmulReference is the definition to read; matmul gives the same numbers, faster (lib/kernels/).
 import { Matrix, checkMatrix, checkResult, convert, emptyMatrix, hasNonFinite, resultDtype, shapeText, wrap } from "./matrix.js";
 import { checkOptions } from "./options.js";
-import { gemmPacked } from "./kernels/packed.js";
-import { wasmKernels, wasmMatmul } from "./kernels/wasm.js";
+import { gemmPacked } from "../kernels/packed.js";
+import { wasmKernels, wasmMatmul } from "../kernels/wasm.js";
 
 /** Matrices, shapes that fit and finite values: a NaN or Infinity in a product would spread silently. */
 export function checkMatmulInputs(op: string, a: Matrix, b: Matrix, names: readonly [string, string] = ["A", "B"]): void {
