@@ -1,7 +1,7 @@
 // gemm on flat arrays, every transpose and accumulate combination, against the plain triple loop.
 import { describe, expect, it } from "vitest";
 import { gemm } from "../lib/kernels/gemm.js";
-import { Generator } from "../lib/random.js";
+import { Generator } from "../lib/core/random.js";
 
 function reference(a: ArrayLike<number>, b: ArrayLike<number>, m: number, k: number, n: number, tA: boolean, tB: boolean): Float64Array {
   const c = new Float64Array(m * n);

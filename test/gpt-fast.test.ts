@@ -2,16 +2,16 @@
 // of the layer files, which float64 runs; and the float32 numbers of a few training steps of nanoGPT's CPU recipe,
 // pinned to the last bit, so that no later optimisation changes the trained model's numerics without saying so.
 import { describe, expect, it } from "vitest";
-import { AdamW } from "../lib/gpt/adamw.js";
+import { AdamW } from "../lib/gpt/training/adamw.js";
 import { gptConfig } from "../lib/gpt/config.js";
 import { attentionBackward, attentionForward, attentionState } from "../lib/gpt/layers/attention.js";
 import { geluBackward, geluForward } from "../lib/gpt/layers/gelu.js";
 import { layerNormBackward, layerNormForward } from "../lib/gpt/layers/layerNorm.js";
 import { GPT } from "../lib/gpt/model.js";
 import type { Float, Parameter } from "../lib/gpt/parameters.js";
-import { clipGradNorm } from "../lib/gpt/schedule.js";
+import { clipGradNorm } from "../lib/gpt/training/schedule.js";
 import { wasmKernels } from "../lib/kernels/wasm.js";
-import { Generator } from "../lib/random.js";
+import { Generator } from "../lib/core/random.js";
 
 /** n values in [-scale, scale) as float32, and the same values widened to float64. */
 function pair(n: number, generator: Generator, scale = 1): [Float32Array, Float64Array] {

@@ -1,7 +1,7 @@
 // Every layer's backward against central finite differences, in float64: for a random R, the scalar
 // L = sum(forward(...) * R) has gradient backward(R); each input value is nudged by +-h and (L+ - L-) / 2h compared.
 import { describe, expect, it } from "vitest";
-import { Generator } from "../lib/random.js";
+import { Generator } from "../lib/core/random.js";
 import { embeddingBackward, embeddingForward } from "../lib/gpt/layers/embedding.js";
 import { layerNormBackward, layerNormForward } from "../lib/gpt/layers/layerNorm.js";
 import { linearBackward, linearForward } from "../lib/gpt/layers/linear.js";

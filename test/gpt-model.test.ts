@@ -2,8 +2,8 @@
 import { describe, expect, it } from "vitest";
 import { gptConfig } from "../lib/gpt/config.js";
 import { GPT } from "../lib/gpt/model.js";
-import { AdamW } from "../lib/gpt/adamw.js";
-import { clipGradNorm, learningRate } from "../lib/gpt/schedule.js";
+import { AdamW } from "../lib/gpt/training/adamw.js";
+import { clipGradNorm, learningRate } from "../lib/gpt/training/schedule.js";
 import { parameterShapes } from "../lib/gpt/parameters.js";
 
 const tiny = { vocabSize: 11, blockSize: 8, nLayer: 2, nHead: 2, nEmbd: 8 };
@@ -138,7 +138,7 @@ describe("GPT", () => {
   });
 
   it("dropout: seeded masks make training forwards reproducible; evaluation draws nothing", async () => {
-    const { Generator } = await import("../lib/random.js");
+    const { Generator } = await import("../lib/core/random.js");
     const model = GPT.create(gptConfig({ ...tiny, dropout: 0.3 }), { dtype: "float64" });
     const a = model.forward(tokens, 2, 8, { targets, training: true, generator: new Generator(4) }).loss;
     const b = model.forward(tokens, 2, 8, { targets, training: true, generator: new Generator(4) }).loss;

@@ -4,10 +4,10 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { GPT } from "../lib/gpt/model.js";
-import { AdamW } from "../lib/gpt/adamw.js";
-import { clipGradNorm } from "../lib/gpt/schedule.js";
+import { AdamW } from "../lib/gpt/training/adamw.js";
+import { clipGradNorm } from "../lib/gpt/training/schedule.js";
 import type { GPTConfig } from "../lib/gpt/config.js";
-import type { DType } from "../lib/matrix.js";
+import type { DType } from "../lib/core/matrix.js";
 
 interface Case {
   config: GPTConfig;

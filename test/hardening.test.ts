@@ -2,22 +2,22 @@
 import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
 import * as lib from "../lib/index.js";
-import * as attentionModule from "../lib/attention.js";
-import * as batchModule from "../lib/batch.js";
-import * as dataModule from "../lib/data.js";
-import * as dropoutModule from "../lib/dropout.js";
-import * as formatModule from "../lib/format.js";
+import * as attentionModule from "../lib/attention/attention.js";
+import * as batchModule from "../lib/attention/batch.js";
+import * as dataModule from "../lib/core/data.js";
+import * as dropoutModule from "../lib/attention/dropout.js";
+import * as formatModule from "../lib/core/format.js";
 import * as fusedModule from "../lib/kernels/attention.js";
-import * as linalgModule from "../lib/linalg.js";
-import * as linearModule from "../lib/linear.js";
-import * as maskModule from "../lib/mask.js";
-import * as matmulModule from "../lib/matmul.js";
-import * as matrixModule from "../lib/matrix.js";
-import * as multiheadModule from "../lib/multihead.js";
-import * as opsModule from "../lib/ops.js";
-import * as projectionsModule from "../lib/projections.js";
-import * as randomModule from "../lib/random.js";
-import * as softmaxModule from "../lib/softmax.js";
+import * as linalgModule from "../lib/core/linalg.js";
+import * as linearModule from "../lib/attention/linear.js";
+import * as maskModule from "../lib/attention/mask.js";
+import * as matmulModule from "../lib/core/matmul.js";
+import * as matrixModule from "../lib/core/matrix.js";
+import * as multiheadModule from "../lib/attention/multihead.js";
+import * as opsModule from "../lib/core/ops.js";
+import * as projectionsModule from "../lib/attention/projections.js";
+import * as randomModule from "../lib/core/random.js";
+import * as softmaxModule from "../lib/core/softmax.js";
 import {
   Generator,
   Matrix,

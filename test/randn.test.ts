@@ -1,6 +1,6 @@
 // randn and normalFill against numbers printed by PyTorch 1.13 (CPU, AVX2 build) for the same seeds.
 import { describe, expect, it } from "vitest";
-import { Generator, normalFill, randn } from "../lib/random.js";
+import { Generator, normalFill, randn } from "../lib/core/random.js";
 
 describe("randn: torch.randn / Tensor.normal_ reproduced", () => {
   it("float32, 17 values (the 16-at-a-time path with the last 16 recomputed): torch.manual_seed(0); torch.randn(17)", () => {
