@@ -1,9 +1,10 @@
 """PyTorch on `npm run train`'s default recipe, on the same text, init and batches: the validation loss to compare with.
 
-    /usr/bin/python3 scripts/pytorch_recipe.py
+    /usr/bin/python3 scripts/pytorch_recipe.py ['{"steps": 1200, "learningRate": 3e-3, ...}']
 
 Runs nanoGPT's loop (scripts/checkpoint_roundtrip.py's pytorch_train) in float32 with the CLI's defaults (nanoGPT's
-CPU recipe: 4 layers, 4 heads, 128 wide, context 64, batch 12, lr 1e-3 to 1e-4, 2000 steps) and prints its
+CPU recipe: 4 layers, 4 heads, 128 wide, context 64, batch 12, lr 1e-3 to 1e-4, 2000 steps; a JSON argument
+overrides the training settings, as train() names them, e.g. notebook 12's schedule) and prints its
 validation losses, to set beside the lines `npm run train` prints for the same steps. Needs Debian's
 python3-torch (and libopenblas0-pthread, or it takes about 20 times longer); CI never runs it.
 """
@@ -31,7 +32,9 @@ def main():
     n = int(len(data) * 0.9)
     config = dict(vocabSize=len(chars), blockSize=64, nLayer=4, nHead=4, nEmbd=128, dropout=0.0, bias=False, norm="pre")
     start = time.time()
-    _, evaluations = pytorch_train(config, RECIPE, data[:n], data[n:], torch.float32, log=print)
+    settings = {**RECIPE, **(json.loads(sys.argv[1]) if len(sys.argv) > 1 else {})}
+    settings.setdefault("decaySteps", settings["steps"])
+    _, evaluations = pytorch_train(config, settings, data[:n], data[n:], torch.float32, log=print)
     print(f"PyTorch {torch.__version__}, float32, one thread: {time.time() - start:.0f} s")
     print(json.dumps(evaluations))
 

@@ -157,7 +157,8 @@ describe("scatter", () => {
 
 describe("textPanels", () => {
   it("keeps line breaks, wraps long lines and cuts long texts", () => {
-    expect(panelLines("ab\n\ncdefg", 3, 10)).toEqual(["ab", "", "cde", "fg"]);
+    expect(panelLines("ab\n\ncdefg", 3, 10)).toEqual(["ab", "", "cde", "↪fg"]);
+    expect(panelLines("abcdefgh", 3, 10)).toEqual(["abc", "↪de", "↪fg", "↪h"]);
     expect(panelLines("a\nb\nc\nd", 3, 2)).toEqual(["a", "b…"]);
   });
   it("draws one titled column per panel, spaces kept", () => {
@@ -165,6 +166,8 @@ describe("textPanels", () => {
     const t = texts(figure.markup);
     expect(t).toEqual(["Samples", "step 0", "xq&amp;Z  k", "step 500", "ROMEO:", "What, my lord?"]);
     expect(figure.markup).toContain('xml:space="preserve"');
+    const wrapped = textPanels([{ title: "t", text: "abcdef" }], { columns: 4 }).markup;
+    expect(wrapped).toContain('<text xml:space="preserve" y="28"><tspan fill-opacity="0.4">↪</tspan><tspan>ef</tspan></text>');
   });
   it("refuses no panels and panels without text", () => {
     expect(() => textPanels([])).toThrow("textPanels: expected at least one panel { title, text }");

@@ -13,7 +13,7 @@ export interface TextPanel {
 
 export interface TextPanelsOptions {
   title?: string;
-  /** Characters per line before a line wraps (default 32). */
+  /** Characters per line before a line wraps (default 32); a wrapped piece starts with a faint "↪". */
   columns?: number;
   /** Lines shown per panel; the rest is cut, with "…" (default 14). */
   lines?: number;
@@ -23,13 +23,19 @@ const lineHeight = 16;
 // A monospace character is about 0.6 em wide.
 const charWidth = Math.ceil(fontSize * 0.62);
 
-/** The lines a panel shows: the text's own lines, each cut into pieces of at most `columns` characters. */
+/** Starts a piece that continues the line above: a wrap made here, not a newline the text has. */
+export const CONTINUED = "↪";
+
+/**
+ * The lines a panel shows: the text's own lines, each cut into pieces of at most `columns` characters, every piece
+ * after the first marked with CONTINUED, so that a wrap never reads as a line break of the text.
+ */
 export function panelLines(text: string, columns: number, lines: number): string[] {
   const wrapped: string[] = [];
   for (const line of text.split("\n")) {
     const chars = [...line];
-    if (chars.length === 0) wrapped.push("");
-    for (let i = 0; i < chars.length; i += columns) wrapped.push(chars.slice(i, i + columns).join(""));
+    wrapped.push(chars.slice(0, columns).join(""));
+    for (let i = columns; i < chars.length; i += columns - 1) wrapped.push(CONTINUED + chars.slice(i, i + columns - 1).join(""));
   }
   if (wrapped.length <= lines) return wrapped;
   const kept = wrapped.slice(0, lines);
@@ -42,7 +48,14 @@ function panelPart(panel: TextPanel, columns: number, lines: number): Part {
   const width = Math.max(columns * charWidth, textWidth(panel.title, 13, "bold"));
   const node = svgElement("g", { "font-family": "ui-monospace, Menlo, Consolas, monospace", "font-size": fontSize, fill: "currentColor" });
   node.appendChild(svgElement("rect", { x: -6, y: -4, width: width + 12, height: shown.length * lineHeight + 8, fill: "#f6f8fa", rx: 4 }));
-  shown.forEach((line, i) => node.appendChild(svgElement("text", { y: (i + 1) * lineHeight - 4, "xml:space": "preserve" }, line)));
+  shown.forEach((line, i) => {
+    const attributes = { y: (i + 1) * lineHeight - 4, "xml:space": "preserve" };
+    if (!line.startsWith(CONTINUED)) return void node.appendChild(svgElement("text", attributes, line));
+    const text = svgElement("text", attributes);
+    text.appendChild(svgElement("tspan", { "fill-opacity": 0.4 }, CONTINUED));
+    text.appendChild(svgElement("tspan", {}, line.slice(CONTINUED.length)));
+    node.appendChild(text);
+  });
   const text: Part = { width: width + 6, height: shown.length * lineHeight + 4, node };
   return column([textPart(panel.title, { size: 13, weight: "bold" }), text], 8);
 }
