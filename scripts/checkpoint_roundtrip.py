@@ -116,6 +116,14 @@ def get_lr(it, o):
     return o["minLr"] + 0.5 * (1.0 + math.cos(math.pi * ratio)) * (o["learningRate"] - o["minLr"])
 
 
+def encode_split(text, chars):
+    """The text as token ids, split 90/10 into training and validation as the lib's TextDataset splits it."""
+    stoi = {c: i for i, c in enumerate(chars)}
+    data = torch.tensor([stoi[c] for c in text])
+    n = int(len(data) * 0.9)
+    return data[:n], data[n:]
+
+
 def pytorch_train(config, o, train_data, val_data, dtype=torch.float64, log=None):
     """nanoGPT's training loop on the batches the lib's TextDataset draws; returns the step and validation losses."""
     torch.manual_seed(o["seed"])
@@ -256,13 +264,11 @@ def main():
         print(f"  {len(mine)} tensors, {len(differing)} differ{': ' + ', '.join(differing) if differing else ' (bit for bit)'}")
 
     print("4. training, float64: the lib's train() against nanoGPT's loop in PyTorch, 30 steps")
-    stoi = {c: i for i, c in enumerate(chars)}
-    data = torch.tensor([stoi[c] for c in text])
-    n = int(len(data) * 0.9)
+    train_data, val_data = encode_split(text, chars)
     config = dict(vocabSize=len(chars), blockSize=16, nLayer=2, nHead=2, nEmbd=16, dropout=0.0, bias=False, norm="pre")
     o = dict(steps=30, batchSize=4, learningRate=3e-3, minLr=3e-4, warmupSteps=5, decaySteps=30, weightDecay=0.1, beta1=0.9,
              beta2=0.99, gradClip=1.0, evalInterval=10, evalBatches=2, seed=1337, evalSeed=1337)
-    theirs, their_evals = pytorch_train(config, o, data[:n], data[n:])
+    theirs, their_evals = pytorch_train(config, o, train_data, val_data)
     ours = json.loads(node("scripts/checkpoint_roundtrip_lib.mjs", "train", json.dumps(config), json.dumps(o), "float64"))
     step_diff = max(abs(a - b) for a, b in zip(theirs, ours["trainLosses"]))
     eval_diff = max(abs(a["valLoss"] - b["valLoss"]) for a, b in zip(their_evals, ours["evaluations"]))
@@ -282,7 +288,7 @@ def main():
             ("pytorch-pre-bias.safetensors", dict(vocabSize=len(chars), blockSize=8, nLayer=2, nHead=2, nEmbd=16, dropout=0.0, bias=True, norm="pre"), torch.float64),
             ("pytorch-post.safetensors", dict(vocabSize=len(chars), blockSize=8, nLayer=1, nHead=4, nEmbd=16, dropout=0.0, bias=False, norm="post"), torch.float32),
         ):
-            model = pytorch_checkpoint(config, 11, dtype, FIXTURES / name, chars, data[:n])
+            model = pytorch_checkpoint(config, 11, dtype, FIXTURES / name, chars, train_data)
             prompt = "First Ci"
             tokens = torch.tensor([[chars.index(c) for c in prompt], [chars.index(c) for c in "izen:\nBe"]])
             targets = torch.tensor([[chars.index(c) for c in "irst Cit"], [chars.index(c) for c in "zen:\nBef"]])

@@ -16,10 +16,11 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from checkpoint_roundtrip import pytorch_train  # noqa: E402
+from checkpoint_roundtrip import encode_split, pytorch_train  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-RECIPE = dict(steps=2000, batchSize=12, learningRate=1e-3, minLr=1e-4, warmupSteps=100, decaySteps=2000, weightDecay=0.1,
+# decaySteps is left out: it follows steps, as --lr_decay_iters follows --max_iters in `npm run train`
+RECIPE = dict(steps=2000, batchSize=12, learningRate=1e-3, minLr=1e-4, warmupSteps=100, weightDecay=0.1,
               beta1=0.9, beta2=0.99, gradClip=1.0, evalInterval=250, evalBatches=20, seed=1337, evalSeed=1337)
 
 
@@ -27,14 +28,12 @@ def main():
     torch.set_num_threads(1)
     text = (ROOT / "data" / "tinyshakespeare.txt").read_text()
     chars = sorted(set(text))
-    stoi = {c: i for i, c in enumerate(chars)}
-    data = torch.tensor([stoi[c] for c in text])
-    n = int(len(data) * 0.9)
+    train_data, val_data = encode_split(text, chars)
     config = dict(vocabSize=len(chars), blockSize=64, nLayer=4, nHead=4, nEmbd=128, dropout=0.0, bias=False, norm="pre")
     start = time.time()
     settings = {**RECIPE, **(json.loads(sys.argv[1]) if len(sys.argv) > 1 else {})}
     settings.setdefault("decaySteps", settings["steps"])
-    _, evaluations = pytorch_train(config, settings, data[:n], data[n:], torch.float32, log=print)
+    _, evaluations = pytorch_train(config, settings, train_data, val_data, torch.float32, log=print)
     print(f"PyTorch {torch.__version__}, float32, one thread: {time.time() - start:.0f} s")
     print(json.dumps(evaluations))
 
