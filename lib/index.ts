@@ -6,6 +6,7 @@ export { matmul, matmulReference, checkMatmulInputs, type MatmulKernel, type Mat
 // The fast kernels under matmul, and attention built from them (lib/kernels/).
 export { attention, type FusedAttentionOptions, type FusedAttentionResult } from "./kernels/attention.js";
 export { wasmKernels, type WasmStatus } from "./kernels/wasm.js";
+export { setThreads, threads } from "./kernels/threads.js";
 export { transpose, map, add, subtract, scale, rowSums, sliceColumns, concatColumns, maxAbsDifference } from "./core/ops.js";
 export { softmaxRows } from "./core/softmax.js";
 export {

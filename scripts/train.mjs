@@ -33,6 +33,7 @@ export const options = {
   log_interval: { kind: "integer", default: 100, help: "steps between progress lines when the output is not a terminal" },
   seed: { kind: "integer", default: 1337, help: "seeds the initial weights, the batches and dropout" },
   dtype: { kind: ["float32", "float64"], default: "float32", help: "float32 trains fast; float64 is for checking" },
+  threads: { kind: "integer", default: undefined, help: "float32 kernel threads (default THELITTLEBABY_THREADS, else every core); the same numbers whatever it is" },
   help: { kind: "boolean", default: false, help: "print this help" },
 };
 
@@ -115,7 +116,7 @@ export function parseArguments(argv) {
 export function commandOf(args) {
   const parts = ["npm run train --"];
   for (const [name, o] of Object.entries(options)) {
-    if (name === "help" || args[name] === undefined || args[name] === o.default) continue;
+    if (name === "help" || name === "threads" || args[name] === undefined || args[name] === o.default) continue;
     parts.push(`--${name}=${args[name]}`);
   }
   return parts.join(" ");
@@ -132,6 +133,7 @@ async function main(argv) {
     throw new Error(`train: --warmup_iters ${args.warmup_iters} must be below --lr_decay_iters ${decay} (default --max_iters); e.g. --warmup_iters=${Math.floor(decay / 20)}`);
   }
   const lib = await import(pathToFileURL(resolve(repoRoot, "lib/dist/index.js")).href);
+  if (args.threads !== undefined) lib.setThreads(args.threads);
   const { readFileSync } = await import("node:fs");
   const text = readFileSync(resolve(repoRoot, args.data), "utf8");
   const dataset = lib.TextDataset.fromText(text);

@@ -6,6 +6,7 @@
 // and the lib stays on the TypeScript kernels.
 import { bytesText } from "../core/matrix.js";
 import { roundUp } from "./packed.js";
+import { Op, chunking, parallel, useModule } from "./threads.js";
 import { kernelsWasmBase64 } from "./wasmBinary.js";
 
 // Just the part of the WebAssembly API used here (the lib compiles without DOM types).
@@ -65,6 +66,7 @@ function load(): void {
   try {
     compiled = new found.Module(decodeBase64(kernelsWasmBase64));
     api = found;
+    useModule(compiled);
     foreign = new WasmHeap(1);
     status = { available: true };
   } catch (error) {
@@ -142,8 +144,8 @@ export function heapOf(array: Float32Array): WasmHeap | null {
   return heaps.get(array.buffer) ?? null;
 }
 
-// The heap holding every one of the arrays (empty ones ignored), or null when some array lives elsewhere.
-function commonHeap(arrays: Float32Array[]): WasmHeap | null {
+/** The heap holding every one of the arrays (empty ones ignored, 16-byte aligned), or null when some array lives elsewhere. */
+export function commonHeap(arrays: Float32Array[]): WasmHeap | null {
   let heap: WasmHeap | null = null;
   for (const array of arrays) {
     if (array.length === 0) continue;
@@ -188,9 +190,15 @@ export function wasmGemm(
 ): void {
   const flags = [transposeA ? 1 : 0, transposeB ? 1 : 0, accumulate ? 1 : 0] as const;
   const own = commonHeap([c, a, b]);
-  if (own !== null) { // all three in one model's memory: in place
-    const [packedA, packedB, tile] = own.reserve("gemm", gemmScratch(m, k, n));
-    (own.exports as KernelExports).gemm(a.byteOffset, b.byteOffset, c.byteOffset, m, k, n, ...flags, packedA, packedB, tile);
+  if (own !== null) { // all three in one model's memory: in place, on every thread
+    const width = roundUp(n, NR), work = m * k * n;
+    const [packedB] = own.reserve("gemm", [width * k]);
+    const panels = chunking(width / NR, 1, 1);
+    parallel(own, Op.PackB, panels.chunks, [b.byteOffset, transposeB ? 1 : n, transposeB ? k : 1, k, n, panels.per, packedB], { sharedFloats: width * k, work });
+    const rows = chunking(m, 16, MR);
+    const packedA = roundUp(Math.min(rows.per, MC), MR) * Math.min(k, KC);
+    parallel(own, Op.GemmRows, rows.chunks, [a.byteOffset, transposeA ? 1 : k, transposeA ? m : 1, packedB, c.byteOffset, n, m, k, n, flags[2], rows.per, 4 * packedA],
+      { scratchFloats: packedA + MR * NR, sharedFloats: width * k, work });
     return;
   }
   const heap = loadedHeap();
@@ -217,10 +225,9 @@ export function wasmAttention(
   return copyOut(heap, out, t * dv);
 }
 
-/** Scratch of the gemm kernel for op(A) m x k times op(B) k x n: packed A, packed B, the edge tile (float counts). */
+/** Scratch of the gemm kernel for op(A) m x k times op(B) k x n: packed A, packed B (all of it), the edge tile (float counts). */
 function gemmScratch(m: number, k: number, n: number): number[] {
-  const depth = Math.min(k, KC);
-  return [roundUp(Math.min(m, MC), MR) * depth, roundUp(n, NR) * depth, MR * NR];
+  return [roundUp(Math.min(m, MC), MR) * Math.min(k, KC), roundUp(n, NR) * k, MR * NR];
 }
 
 /** The arrays of one kernel call: read (copied in), update (copied in and back), write (copied back), scratch float counts. */
