@@ -68,6 +68,18 @@ function packB(b: usize, rs: i32, cs: i32, k0: i32, kc: i32, n: i32, dst: usize)
   }
 }
 
+/**
+ * c + a b, four lanes: rounded twice (the product, then the sum), or, in the module built with relaxed SIMD
+ * (asm/build.mjs --fused), once by a fused multiply-add where the CPU has one (x86-64 with FMA3, ARM64); V8 keeps
+ * the two roundings on a CPU without, so that module's bits depend on the CPU.
+ */
+// @ts-ignore: AssemblyScript decorator
+@inline
+function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
 /** C (MR x NR block, row stride ldc floats) += A micro-panel times B panel over depth kc. */
 // @ts-ignore: AssemblyScript decorator
 @inline
@@ -81,17 +93,17 @@ function microKernel(ap: usize, bp: usize, kc: i32, c: usize, ldc: i32): void {
   while (ap < end) {
     const b0 = v128.load(bp), b1 = v128.load(bp, 16);
     let a = v128.load32_splat(ap);
-    c00 = f32x4.add(c00, f32x4.mul(a, b0));
-    c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    c00 = madd(a, b0, c00);
+    c01 = madd(a, b1, c01);
     a = v128.load32_splat(ap, 4);
-    c10 = f32x4.add(c10, f32x4.mul(a, b0));
-    c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    c10 = madd(a, b0, c10);
+    c11 = madd(a, b1, c11);
     a = v128.load32_splat(ap, 8);
-    c20 = f32x4.add(c20, f32x4.mul(a, b0));
-    c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    c20 = madd(a, b0, c20);
+    c21 = madd(a, b1, c21);
     a = v128.load32_splat(ap, 12);
-    c30 = f32x4.add(c30, f32x4.mul(a, b0));
-    c31 = f32x4.add(c31, f32x4.mul(a, b1));
+    c30 = madd(a, b0, c30);
+    c31 = madd(a, b1, c31);
     ap += 16;
     bp += 32;
   }

@@ -90,14 +90,14 @@ export function runChunk(k: any, s: Float64Array, chunk: number, t: number): voi
 function workerSource(): string {
   return `"use strict";
 const { workerData, receiveMessageOnPort } = require("node:worker_threads");
-const { module, control, slots, port, thread } = workerData;
+const { control, slots, port, thread } = workerData;
 const runChunk = ${runChunk.toString()};
 const ctl = new Int32Array(control);
 const slot = [new Float64Array(slots, 0, ${SLOT}), new Float64Array(slots, ${SLOT * 8}, ${SLOT})];
 const instances = new Map();
 const drain = () => {
   for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
-    const { id, memory } = m.message;
+    const { id, memory, module } = m.message;
     if (memory === undefined) instances.delete(id);
     else instances.set(id, new WebAssembly.Instance(module, { env: { memory } }).exports);
   }
@@ -163,7 +163,7 @@ class Pool {
   /** Why the pool cannot be used any more (a worker exited or failed to start). */
   broken: string | null = null;
 
-  constructor(size: number, module: object, api: WorkerThreads) {
+  constructor(size: number, api: WorkerThreads) {
     this.size = size;
     const control = new SharedArrayBuffer(4 * (MESSAGE + MESSAGE_BYTES / 4));
     const slots = new SharedArrayBuffer(2 * SLOT * 8);
@@ -175,7 +175,7 @@ class Pool {
     const source = workerSource();
     for (let thread = 1; thread < size; thread++) {
       const { port1, port2 } = new api.MessageChannel();
-      const worker = new api.Worker(source, { eval: true, workerData: { module, control, slots, port: port2, thread }, transferList: [port2] });
+      const worker = new api.Worker(source, { eval: true, workerData: { control, slots, port: port2, thread }, transferList: [port2] });
       worker.unref(); // an idle pool never keeps the process alive
       port1.unref?.();
       worker.on("error", (error) => {
@@ -194,7 +194,7 @@ class Pool {
     if (id === undefined) {
       id = this.nextHeapId++;
       this.heapIds.set(heap, id);
-      for (const port of this.ports) port.postMessage({ id, memory: heap.memory });
+      for (const port of this.ports) port.postMessage({ id, memory: heap.memory, module: heap.module });
       this.forget.register(heap, id);
     }
     return id;
@@ -263,7 +263,6 @@ export const workerChunks = { main: 0, workers: 0 };
 
 let wanted: number | null = null;
 let pool: Pool | null = null;
-let compiledModule: object | null = null;
 
 function fromEnvironment(): number | null {
   const node = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
@@ -292,11 +291,6 @@ export function setThreads(count: number): void {
   }
 }
 
-/** The module the workers instantiate (set once by the loader). */
-export function useModule(module: object): void {
-  compiledModule = module;
-}
-
 function currentPool(): Pool | null {
   const count = threads();
   if (pool !== null && (pool.broken !== null || pool.size !== count)) {
@@ -305,11 +299,11 @@ function currentPool(): Pool | null {
     if (count > 1 && wanted === null) wanted = 1; // a broken pool: on with the main thread alone, unless asked again
     return null;
   }
-  if (count <= 1 || compiledModule === null) return null;
+  if (count <= 1) return null;
   if (pool === null) {
     const api = workerThreads();
     if (api === null) return null;
-    pool = new Pool(count, compiledModule, api);
+    pool = new Pool(count, api);
   }
   return pool;
 }

@@ -6,8 +6,8 @@
 // and the lib stays on the TypeScript kernels.
 import { bytesText } from "../core/matrix.js";
 import { roundUp } from "./packed.js";
-import { Op, chunking, parallel, useModule } from "./threads.js";
-import { kernelsWasmBase64 } from "./wasmBinary.js";
+import { Op, chunking, parallel } from "./threads.js";
+import { kernelsFusedWasmBase64, kernelsWasmBase64 } from "./wasmBinary.js";
 
 // Just the part of the WebAssembly API used here (the lib compiles without DOM types).
 interface WasmMemory {
@@ -45,7 +45,9 @@ export interface WasmStatus {
 }
 
 let api: WasmApi | null = null;
-let compiled: object | null = null;
+let plain: object | null = null;
+let fused: object | null = null;
+let compiled: object | null = null; // the module new heaps instantiate: plain, or fused when chosen
 let status: WasmStatus | null = null;
 let foreign: WasmHeap | null = null;
 
@@ -64,12 +66,13 @@ function load(): void {
     return;
   }
   try {
-    compiled = new found.Module(decodeBase64(kernelsWasmBase64));
+    plain = new found.Module(decodeBase64(kernelsWasmBase64));
+    compiled = plain;
     api = found;
-    useModule(compiled);
     foreign = new WasmHeap(1);
     status = { available: true };
   } catch (error) {
+    plain = null;
     compiled = null;
     api = null;
     status = { available: false, reason: `WebAssembly SIMD kernels did not load: ${(error as Error).message}` };
@@ -78,8 +81,38 @@ function load(): void {
 
 /** Whether the WebAssembly SIMD kernels run here (loaded on first call), and if not, why. */
 export function wasmKernels(): WasmStatus {
-  if (status === null) load();
+  if (status === null) {
+    load();
+    const node = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
+    if ((status as WasmStatus | null)?.available && node?.env?.THELITTLEBABY_FMA === "1") useFusedMultiplyAdd(true);
+  }
   return status as WasmStatus;
+}
+
+/**
+ * Fused multiply-add in the products' micro-kernel (relaxed SIMD's f32x4.relaxed_madd: one rounding instead of
+ * two), for models created from now on: on, it changes every float32 number in the last bits, and its bits then
+ * depend on the CPU (a CPU without FMA3 rounds twice). Off by default. Needs relaxed SIMD: Node 22 and later, or
+ * Node 20 with --experimental-wasm-relaxed-simd; where the engine lacks it, turning it on is an error that says so.
+ * THELITTLEBABY_FMA=1 in the environment turns it on at load.
+ */
+export function useFusedMultiplyAdd(on: boolean): void {
+  if (typeof on !== "boolean") throw new TypeError(`useFusedMultiplyAdd: on must be true or false, got ${String(on)}`);
+  if (!wasmKernels().available) throw new Error(`useFusedMultiplyAdd: WebAssembly kernels unavailable: ${status?.reason}`);
+  if (on && fused === null) {
+    try {
+      fused = new (api as WasmApi).Module(decodeBase64(kernelsFusedWasmBase64));
+    } catch (error) {
+      throw new Error(`useFusedMultiplyAdd: this engine has no relaxed SIMD (Node 22+, or node --experimental-wasm-relaxed-simd): ${(error as Error).message}`);
+    }
+  }
+  compiled = on ? fused : plain;
+  foreign = new WasmHeap(1);
+}
+
+/** Whether models created now use the fused multiply-add kernels. */
+export function fusedMultiplyAdd(): boolean {
+  return compiled !== null && compiled === fused;
 }
 
 const align16 = (bytes: number): number => Math.ceil(bytes / 16) * 16;
@@ -95,6 +128,8 @@ const heaps = new WeakMap<ArrayBufferLike, WasmHeap>();
  */
 export class WasmHeap {
   readonly memory: WasmMemory;
+  /** The compiled kernels it runs: the workers instantiate the same. */
+  readonly module: object;
   readonly exports: object;
   /** Bytes handed out by allocate. */
   top = 16;
@@ -102,6 +137,7 @@ export class WasmHeap {
   constructor(bytes: number) {
     if (api === null || compiled === null) throw new Error(`WebAssembly kernels unavailable: ${status?.reason}`);
     this.memory = new api.Memory({ initial: Math.max(1, Math.ceil(bytes / PAGE)), maximum: MAX_PAGES, shared: true });
+    this.module = compiled;
     this.exports = new api.Instance(compiled, { env: { memory: this.memory } }).exports as object;
     heaps.set(this.memory.buffer, this);
   }
