@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readCheckpoint, readSafetensors, saveCheckpoint, type CharTokenizer } from "../lib/index.js";
+import { maxDifference } from "./helpers/maxDifference.js";
 
 const root = join(import.meta.dirname, "..");
 const fixtures = join(root, "test", "fixtures", "gpt");
@@ -117,13 +118,6 @@ interface ForwardRecord {
   auxLoss?: number;
 }
 const records = JSON.parse(readFileSync(join(fixtures, "pytorch-module.json"), "utf8")) as Record<string, ForwardRecord>;
-
-function maxDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
-  return worst;
-}
 
 describe("python/thelittlebaby_torch.py with PyTorch (its committed fixtures)", () => {
   it("load() reads the committed checkpoint as the lib does: PyTorch's logits to 1e-12 in float64, 1e-5 in float32", () => {
