@@ -20,7 +20,7 @@ vocab="data/shakespeare_char/meta.pkl"), "nanogpt.safetensors")`, then `loadChec
 The model is nanoGPT's model.py (the same modules, parameter names and init, so `torch.manual_seed(s); GPT(c)` is the
 lib's `GPT.create(c, { seed: s })`), with the lib's choices:
   - GELU is the tanh approximation (GPT-2's); nanoGPT's nn.GELU() is the exact form. A nanoGPT model brought here
-    therefore computes slightly different logits (the two GELUs differ by less than 2e-4 at any input);
+    therefore computes slightly different logits (the two GELUs differ by less than 5e-4 at any input);
   - norm "pre" (GPT-2, nanoGPT) or "post" (the original Transformer: LayerNorm after each residual add);
   - attention "mha" (nanoGPT's) or "moh", a mixture of heads; network "mlp" (nanoGPT's) or "moe", a mixture of
     experts, dense or with top-k routing and a load-balancing loss (see MixtureOfHeadsAttention, MixtureOfExperts);
