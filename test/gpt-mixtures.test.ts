@@ -6,6 +6,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { GPT, forwardSteps, gptConfig, parameterShapes, readCheckpoint, readSafetensors, saveCheckpoint, type GPTConfig } from "../lib/index.js";
 import { loadBalanceForward, topKRoute } from "../lib/gpt/layers/gate.js";
+import { activationShapes } from "../lib/gpt/tensors.js";
+import { heapOf } from "../lib/kernels/wasm.js";
 
 const tiny = { vocabSize: 11, blockSize: 8, nLayer: 2, nHead: 2, nEmbd: 8 };
 const dir = mkdtempSync(join(tmpdir(), "mixtures-"));
@@ -70,6 +72,28 @@ describe("the mixtures' parameters", () => {
     expect(std("transformer.h.1.mlp.experts.2.c_fc.weight")).toBeCloseTo(0.02, 3);
     expect(std("transformer.h.1.mlp.experts.2.c_proj.weight")).toBeCloseTo(0.01, 3);
     expect(std("transformer.h.1.attn.c_proj.weight")).toBeCloseTo(0.01, 2);
+  });
+});
+
+describe("the mixtures in the model's one memory", () => {
+  it("names each mixture's buffers under its block; a model of experts has no MLP buffers of its own", () => {
+    const names = activationShapes(gptConfig({ ...tiny, attention: "moh", network: "moe", nExperts: 2, expertTopK: 1 }), 2, 8, false).map((t) => t.name);
+    expect(new Set(names).size).toBe(names.length);
+    expect(names.filter((n) => n.startsWith("h.1.headMixture."))).toEqual(["heads", "gateLogits", "gates", "dheads", "dgates", "dx"].map((n) => `h.1.headMixture.${n}`));
+    expect(names).toContain("h.0.expertMixture.experts.1.input");
+    expect(names).not.toContain("h.0.fc");
+    const dense = activationShapes(gptConfig({ ...tiny, network: "moe", nExperts: 2 }), 2, 8, false).map((t) => t.name);
+    expect(dense).not.toContain("h.0.expertMixture.experts.1.input"); // dense experts read x itself
+  });
+
+  it("float32: the gates and the experts' activations are views of the model's WebAssembly memory", () => {
+    const model = GPT.create(gptConfig({ ...tiny, attention: "moh", network: "moe", expertTopK: 2 }), { seed: 3 });
+    const heap = heapOf(model.parameter("transformer.h.0.mlp.gate.weight").data as Float32Array);
+    expect(heap).not.toBeNull();
+    expect(heapOf(model.parameter("transformer.h.1.attn.g_proj.weight").grad as Float32Array)).toBe(heap);
+    const { auxLoss } = model.forward(tokens, 2, 8, { targets });
+    expect(Number.isFinite(auxLoss)).toBe(true);
+    expect(heapOf(model.forward(tokens, 2, 8).logits as Float32Array)).toBe(heap);
   });
 });
 

@@ -11,6 +11,7 @@
 // are beyond TheLittleBaby.
 import type { Float } from "../parameters.js";
 import { loadBalanceBackward, loadBalanceForward, softmaxRowsBackward, softmaxRowsForward, topKRoute, topKWeightsBackward } from "./gate.js";
+import { viewsOrOwn } from "./state.js";
 import { linearBackward, linearForward } from "./linear.js";
 import { mlpBackward, mlpForward, type MlpWeights } from "./mlp.js";
 
@@ -48,18 +49,37 @@ export interface ExpertMixtureState {
   dFc: Float;
 }
 
-export function expertMixtureState(dtype: "float32" | "float64", N: number, C: number, nExperts: number, topK: number | null): ExpertMixtureState {
-  const FloatArray = dtype === "float32" ? Float32Array : Float64Array;
-  const f = (n: number): Float => new FloatArray(n);
-  const E = nExperts, k = topK ?? 0, sparse = topK !== null;
+/** The float buffers of an ExpertMixtureState by name and shape (the routing's integers it keeps itself). */
+export function expertMixtureShapes(N: number, C: number, nExperts: number, topK: number | null): { name: string; shape: number[] }[] {
+  const E = nExperts, sparse = topK !== null;
+  const shapes = [{ name: "gateLogits", shape: [N, E] }, { name: "probs", shape: [N, E] }];
+  if (sparse) shapes.push({ name: "weights", shape: [N, topK] }, { name: "share", shape: [E] });
+  for (let e = 0; e < E; e++) {
+    if (sparse) shapes.push({ name: `experts.${e}.input`, shape: [N, C] });
+    for (const name of ["fc", "geluTanh", "gelu"]) shapes.push({ name: `experts.${e}.${name}`, shape: [N, 4 * C] });
+    shapes.push({ name: `experts.${e}.out`, shape: [N, C] });
+  }
+  shapes.push({ name: "dweights", shape: [N, sparse ? topK : E] }, { name: "dlogits", shape: [N, E] });
+  if (sparse) shapes.push({ name: "dprobs", shape: [N, E] });
+  shapes.push({ name: "dOut", shape: [N, C] }, { name: "dIn", shape: [N, C] }, { name: "dGelu", shape: [N, 4 * C] }, { name: "dFc", shape: [N, 4 * C] });
+  return shapes;
+}
+
+/** An ExpertMixtureState over the given views (by the names of expertMixtureShapes), or over arrays of its own. */
+export function expertMixtureState(
+  dtype: "float32" | "float64", N: number, C: number, nExperts: number, topK: number | null, views?: ReadonlyMap<string, Float>,
+): ExpertMixtureState {
+  const get = viewsOrOwn(dtype, expertMixtureShapes(N, C, nExperts, topK), views);
+  const sparse = topK !== null, none = dtype === "float32" ? new Float32Array(0) : new Float64Array(0);
   return {
-    gateLogits: f(N * E), probs: f(N * E), choices: new Int32Array(N * k), weights: f(N * k), share: f(E),
-    experts: Array.from({ length: E }, () => ({
-      count: 0, rows: new Int32Array(N), at: new Int32Array(N), input: f(sparse ? N * C : 0),
-      fc: f(N * 4 * C), geluTanh: f(N * 4 * C), gelu: f(N * 4 * C), out: f(N * C),
+    gateLogits: get("gateLogits"), probs: get("probs"), choices: new Int32Array(sparse ? N * topK : 0),
+    weights: sparse ? get("weights") : none, share: sparse ? get("share") : none,
+    experts: Array.from({ length: nExperts }, (_, e) => ({
+      count: 0, rows: new Int32Array(N), at: new Int32Array(N), input: sparse ? get(`experts.${e}.input`) : none,
+      fc: get(`experts.${e}.fc`), geluTanh: get(`experts.${e}.geluTanh`), gelu: get(`experts.${e}.gelu`), out: get(`experts.${e}.out`),
     })),
-    dweights: f(N * (sparse ? k : E)), dlogits: f(N * E), dprobs: f(sparse ? N * E : 0),
-    dOut: f(N * C), dIn: f(N * C), dGelu: f(N * 4 * C), dFc: f(N * 4 * C),
+    dweights: get("dweights"), dlogits: get("dlogits"), dprobs: sparse ? get("dprobs") : none,
+    dOut: get("dOut"), dIn: get("dIn"), dGelu: get("dGelu"), dFc: get("dFc"),
   };
 }
 

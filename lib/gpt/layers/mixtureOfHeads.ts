@@ -13,6 +13,7 @@
 import type { Float } from "../parameters.js";
 import { attentionBackward, attentionForward, type AttentionState } from "./attention.js";
 import { softmaxRowsBackward, softmaxRowsForward } from "./gate.js";
+import { viewsOrOwn } from "./state.js";
 import { linearBackward, linearForward } from "./linear.js";
 
 /** What the mixture keeps beside the attention's own state; allocated once per shape by the model. */
@@ -28,13 +29,19 @@ export interface HeadMixtureState {
   dx: Float;
 }
 
-export function headMixtureState(dtype: "float32" | "float64", B: number, T: number, C: number, nHead: number): HeadMixtureState {
-  const FloatArray = dtype === "float32" ? Float32Array : Float64Array;
+/** The buffers of a HeadMixtureState by name and shape. */
+export function headMixtureShapes(B: number, T: number, C: number, nHead: number): { name: string; shape: number[] }[] {
   const N = B * T;
-  return {
-    heads: new FloatArray(N * C), gateLogits: new FloatArray(N * nHead), gates: new FloatArray(N * nHead),
-    dheads: new FloatArray(N * C), dgates: new FloatArray(N * nHead), dx: new FloatArray(N * C),
-  };
+  return [
+    { name: "heads", shape: [N, C] }, { name: "gateLogits", shape: [N, nHead] }, { name: "gates", shape: [N, nHead] },
+    { name: "dheads", shape: [N, C] }, { name: "dgates", shape: [N, nHead] }, { name: "dx", shape: [N, C] },
+  ];
+}
+
+/** A HeadMixtureState over the given views (by the names of headMixtureShapes), or over arrays of its own. */
+export function headMixtureState(dtype: "float32" | "float64", B: number, T: number, C: number, nHead: number, views?: ReadonlyMap<string, Float>): HeadMixtureState {
+  const get = viewsOrOwn(dtype, headMixtureShapes(B, T, C, nHead), views);
+  return { heads: get("heads"), gateLogits: get("gateLogits"), gates: get("gates"), dheads: get("dheads"), dgates: get("dgates"), dx: get("dx") };
 }
 
 /** out (N, hs): row n is sum over h of gates[n, h] times head h's columns of heads (N, nHead hs). */
