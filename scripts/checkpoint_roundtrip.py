@@ -31,6 +31,7 @@ LayerNorm after its residual add, and the mixtures of heads and experts.
 import json
 import math
 import pickle
+import re
 import subprocess
 import sys
 import tempfile
@@ -250,7 +251,7 @@ def compare_with_lib(label, path, record):
         done = subprocess.run(["node", "scripts/checkpoint_roundtrip_lib.mjs", "logits", str(path), name], cwd=ROOT, input=request,
                               capture_output=True, text=True)
         if done.returncode != 0:
-            said = [line for line in done.stderr.splitlines() if "Error" in line]
+            said = [line for line in done.stderr.splitlines() if re.match(r"\w*Error: ", line)]
             print(f"  {label}: the lib does not load it: {said[0] if said else done.stderr.strip()}")
             return {}
         reply = json.loads(done.stdout)

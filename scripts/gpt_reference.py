@@ -2,7 +2,8 @@
 model, test/gpt-pytorch.test.ts) and test/fixtures/gpt/mixtures.json (mixtures of heads and of experts).
 
 Run with Debian's PyTorch 1.13 (apt install python3-torch): /usr/bin/python3 scripts/gpt_reference.py
-Not needed by CI: the fixtures are committed; the same command rewrites them byte for byte.
+Not needed by CI: the fixtures are committed. They were made with OpenBLAS (apt install libopenblas0-pthread), with
+which the same command rewrites them byte for byte; Debian's reference BLAS rounds some last bits differently.
 
 The model is python/thelittlebaby_torch.py's GPT. For each case (dropout 0), in float64:
   - init: the parameters after torch.manual_seed(1337); GPT(config) with nanoGPT's init (float32), for GPT.create;
