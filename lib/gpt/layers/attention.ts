@@ -132,10 +132,13 @@ function causalSoftmaxRow(row: Float, start: number, valid: number, T: number, s
 }
 
 /**
- * dqkv (B, T, 3C), written, from dout (B, T, C). Per head, with P the weights used (after dropout):
- *   y = P V         so  dP = dy V^T  and  dV = P^T dy;
- *   P = softmax(S)  so  dS[t, s] = P[t, s] (dP[t, s] - sum over s' of P[t, s'] dP[t, s']) (masked entries have P = 0);
- *   S = Q K^T scale so  dQ = dS K scale  and  dK = dS^T Q scale.
+ * dqkv (B, T, 3C), written, from dout (B, T, C). Per head, with A = softmax(S) the weights and D = A * mask the
+ * weights used (D = A without dropout):
+ *   y = D V          so  dD = dy V^T  and  dV = D^T dy;
+ *   D = A * mask     so  dA = dD * mask;
+ *   A = softmax(S)   so  dS[t, s] = A[t, s] (dA[t, s] - sum over s' of A[t, s'] dA[t, s']): the weights before dropout
+ *                    (masked entries have A = 0);
+ *   S = Q K^T scale  so  dQ = dS K scale  and  dK = dS^T Q scale.
  */
 export function attentionBackward(dqkv: Float, dout: Float, state: AttentionState, B: number, T: number, C: number, nHead: number): void {
   if (state.qkv !== null) {
@@ -153,10 +156,10 @@ export function attentionBackward(dqkv: Float, dout: Float, state: AttentionStat
       const att = weights.subarray(w, w + T * T);
       const used = dropping ? (dropped as Float).subarray(w, w + T * T) : att;
       headColumns(dy, dout, b, T, C, h * hs, hs, true);
-      gemm(dP, dy, vh, T, hs, T, { transposeB: true });
+      gemm(dP, dy, vh, T, hs, T, { transposeB: true }); // dD (dA when nothing is dropped)
       gemm(dHead, used, dy, T, T, hs, { transposeA: true }); // dV
       headColumns(dHead, dqkv, b, T, 3 * C, 2 * C + h * hs, hs, false);
-      if (dropping) for (let i = 0; i < T * T; i++) dP[i] *= (mask as Float)[w + i]; // through the dropout
+      if (dropping) for (let i = 0; i < T * T; i++) dP[i] *= (mask as Float)[w + i]; // dA, through the dropout
       for (let t = 0; t < T; t++) {
         const o = t * T;
         let dot = 0;
