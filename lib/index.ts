@@ -74,7 +74,7 @@ export { liveOutput, type LiveOutput } from "./plot/index.js";
 // The GPT (lib/gpt/): config, parameters under nanoGPT's names, the model with every gradient by hand, and its optimiser.
 export { normalFill, randn, type NormalOptions } from "./core/random.js";
 export { gemm, type GemmOptions } from "./kernels/gemm.js";
-export { gptConfig, GPT_DEFAULTS, type GPTConfig, type Norm } from "./gpt/config.js";
+export { gptConfig, GPT_DEFAULTS, type Attention, type GPTConfig, type Network, type Norm } from "./gpt/config.js";
 export { parameterShapes, type Parameter } from "./gpt/parameters.js";
 export { GPT, type ForwardOptions, type ForwardResult } from "./gpt/model.js";
 export { AdamW, type AdamWOptions, type AdamWState } from "./gpt/training/adamw.js";
