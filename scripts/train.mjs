@@ -1,6 +1,6 @@
 // `npm run train -- --out=FILE [options]`: trains a character-level GPT from the terminal, with a progress bar,
 // and writes a .safetensors checkpoint at each evaluation and at the end. Options take nanoGPT's train.py names.
-import { renameSync } from "node:fs";
+import { existsSync, renameSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { repoRoot } from "./repo.mjs";
@@ -140,6 +140,9 @@ const RESUMABLE = ["out", "init_from", "max_iters", "log_interval"];
 
 /** The run to continue at --out: its checkpoint, its state and the arguments it was started with. */
 function resumedRun(lib, out, args, given) {
+  for (const file of [out, lib.trainStatePath(out)]) {
+    if (!existsSync(file)) throw new Error(`train: --init_from=resume continues the run written to --out=${args.out}, and there is no ${file} (a run writes it, with its .resume.safetensors, at each evaluation and on Ctrl-C)`);
+  }
   const checkpoint = lib.readCheckpoint(out);
   const state = lib.readTrainState(out, checkpoint.model);
   const saved = JSON.parse(state.metadata.arguments);
@@ -244,6 +247,9 @@ async function main(argv) {
           evalBatches: args.eval_iters,
           seed: args.seed,
         };
+  if (resume !== undefined && args.max_iters <= resume.step) {
+    throw new Error(`train: the run at --out=${args.out} has done ${resume.step} steps already; pass --max_iters above ${resume.step} to go further`);
+  }
   const settings = lib.trainSettings(model, trainOptions);
   const statePath = lib.trainStatePath(out);
   const parameters = model.parameters.reduce((n, p) => n + p.data.length, 0);
