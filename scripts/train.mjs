@@ -1,7 +1,7 @@
 // `npm run train -- --out=FILE [options]`: trains a character-level GPT from the terminal, with a progress bar,
 // and writes a .safetensors checkpoint at each evaluation and at the end. Options take nanoGPT's train.py names.
-import { renameSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, renameSync, statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { repoRoot } from "./repo.mjs";
 
@@ -11,27 +11,27 @@ const defaults = "nanoGPT's CPU recipe (README: --block_size=64 --batch_size=12 
 export const options = {
   out: { kind: "string", help: "the checkpoint to write (.safetensors), required" },
   data: { kind: "string", default: "data/tinyshakespeare.txt", help: "the text to train on (relative to the project)" },
-  n_layer: { kind: "integer", default: 4, help: "transformer blocks" },
-  n_head: { kind: "integer", default: 4, help: "attention heads per block" },
-  n_embd: { kind: "integer", default: 128, help: "embedding width (a multiple of n_head)" },
-  block_size: { kind: "integer", default: 64, help: "context length in characters" },
-  dropout: { kind: "number", default: 0, help: "dropout probability while training" },
+  n_layer: { kind: "integer", min: 1, default: 4, help: "transformer blocks" },
+  n_head: { kind: "integer", min: 1, default: 4, help: "attention heads per block" },
+  n_embd: { kind: "integer", min: 1, default: 128, help: "embedding width (a multiple of n_head)" },
+  block_size: { kind: "integer", min: 1, default: 64, help: "context length in characters" },
+  dropout: { kind: "number", min: 0, default: 0, help: "dropout probability while training" },
   bias: { kind: "boolean", default: false, help: "biases in the linear layers and LayerNorms" },
   norm: { kind: ["pre", "post"], default: "pre", help: "LayerNorm before each sublayer (GPT-2) or after the residual add" },
-  batch_size: { kind: "integer", default: 12, help: "windows per batch" },
-  max_iters: { kind: "integer", default: 2000, help: "optimiser steps" },
-  learning_rate: { kind: "number", default: 1e-3, help: "peak learning rate" },
-  min_lr: { kind: "number", default: 1e-4, help: "learning rate at the end of the cosine decay" },
-  warmup_iters: { kind: "integer", default: 100, help: "steps of linear warmup" },
-  lr_decay_iters: { kind: "integer", default: undefined, help: "step where the decay reaches min_lr (default max_iters)" },
-  weight_decay: { kind: "number", default: 0.1, help: "AdamW weight decay (2-D parameters only)" },
-  beta1: { kind: "number", default: 0.9, help: "AdamW beta1" },
-  beta2: { kind: "number", default: 0.99, help: "AdamW beta2" },
-  grad_clip: { kind: "number", default: 1, help: "clip the gradient's global norm to this (0: off)" },
-  eval_interval: { kind: "integer", default: 250, help: "evaluate and write the checkpoint every this many steps" },
-  eval_iters: { kind: "integer", default: 20, help: "validation batches per evaluation (fixed, seeded)" },
-  log_interval: { kind: "integer", default: 100, help: "steps between progress lines when the output is not a terminal" },
-  seed: { kind: "integer", default: 1337, help: "seeds the initial weights, the batches and dropout" },
+  batch_size: { kind: "integer", min: 1, default: 12, help: "windows per batch" },
+  max_iters: { kind: "integer", min: 1, default: 2000, help: "optimiser steps" },
+  learning_rate: { kind: "number", min: 0, default: 1e-3, help: "peak learning rate" },
+  min_lr: { kind: "number", min: 0, default: 1e-4, help: "learning rate at the end of the cosine decay" },
+  warmup_iters: { kind: "integer", min: 0, default: 100, help: "steps of linear warmup" },
+  lr_decay_iters: { kind: "integer", min: 1, default: undefined, help: "step where the decay reaches min_lr (default max_iters)" },
+  weight_decay: { kind: "number", min: 0, default: 0.1, help: "AdamW weight decay (2-D parameters only)" },
+  beta1: { kind: "number", min: 0, default: 0.9, help: "AdamW beta1" },
+  beta2: { kind: "number", min: 0, default: 0.99, help: "AdamW beta2" },
+  grad_clip: { kind: "number", min: 0, default: 1, help: "clip the gradient's global norm to this (0: off)" },
+  eval_interval: { kind: "integer", min: 1, default: 250, help: "evaluate and write the checkpoint every this many steps" },
+  eval_iters: { kind: "integer", min: 1, default: 20, help: "validation batches per evaluation (fixed, seeded)" },
+  log_interval: { kind: "integer", min: 1, default: 100, help: "steps between progress lines when the output is not a terminal" },
+  seed: { kind: "integer", min: 0, default: 1337, help: "seeds the initial weights, the batches and dropout" },
   dtype: { kind: ["float32", "float64"], default: "float32", help: "float32 trains fast; float64 is for checking" },
   help: { kind: "boolean", default: false, help: "print this help" },
 };
@@ -56,7 +56,7 @@ export function helpText() {
   return lines.join("\n");
 }
 
-function parseValue(name, kind, text) {
+function parseValue(name, { kind, min }, text) {
   const fail = (what) => {
     throw new Error(`train: --${name} must be ${what}, got ${JSON.stringify(text)}`);
   };
@@ -66,6 +66,7 @@ function parseValue(name, kind, text) {
   const value = Number(text);
   if (text.trim() === "" || !Number.isFinite(value)) fail("a number");
   if (kind === "integer" && !Number.isSafeInteger(value)) fail("an integer");
+  if (min !== undefined && value < min) fail(`${kind === "integer" ? "an integer" : "a number"} >= ${min}`);
   return value;
 }
 
@@ -103,7 +104,7 @@ export function parseArguments(argv) {
       else if (argv[i + 1] === undefined) throw new Error(`train: --${name} needs a value`);
       else text = argv[++i];
     }
-    given[name] = parseValue(name, spec.kind, text);
+    given[name] = parseValue(name, spec, text);
   }
   const result = {};
   for (const [name, o] of Object.entries(options)) result[name] = name in given ? given[name] : o.default;
@@ -131,9 +132,16 @@ async function main(argv) {
   if (args.warmup_iters >= decay) {
     throw new Error(`train: --warmup_iters ${args.warmup_iters} must be below --lr_decay_iters ${decay} (default --max_iters); e.g. --warmup_iters=${Math.floor(decay / 20)}`);
   }
+  // Where the checkpoint goes is checked before training, not at the first save.
+  const out = resolve(process.cwd(), args.out);
+  if (!existsSync(dirname(out)) || !statSync(dirname(out)).isDirectory()) throw new Error(`train: --out=${args.out}: there is no folder ${dirname(out)} to write into`);
+  if (existsSync(out) && statSync(out).isDirectory()) throw new Error(`train: --out=${args.out} is a folder; give a file name, e.g. ${args.out}/model.safetensors`);
   const lib = await import(pathToFileURL(resolve(repoRoot, "lib/dist/index.js")).href);
   const { readFileSync } = await import("node:fs");
-  const text = readFileSync(resolve(repoRoot, args.data), "utf8");
+  const dataFile = resolve(repoRoot, args.data);
+  if (!existsSync(dataFile)) throw new Error(`train: --data=${args.data}: there is no file ${dataFile}`);
+  if (statSync(dataFile).isDirectory()) throw new Error(`train: --data=${args.data} is a folder (${dataFile}); give a text file`);
+  const text = readFileSync(dataFile, "utf8");
   const dataset = lib.TextDataset.fromText(text);
   const config = lib.gptConfig({
     vocabSize: dataset.vocabSize,
@@ -162,7 +170,6 @@ async function main(argv) {
     seed: args.seed,
   };
   const settings = lib.trainSettings(model, trainOptions);
-  const out = resolve(process.cwd(), args.out);
   const command = commandOf(args);
   const parameters = model.parameters.reduce((n, p) => n + p.data.length, 0);
   console.log(`${command}`);

@@ -29,18 +29,23 @@ const SPEC = {
   nLayer: { kind: "integer", min: 1 },
   nHead: { kind: "integer", min: 1 },
   nEmbd: { kind: "integer", min: 1 },
-  dropout: { kind: "finite", min: 0 },
+  dropout: { kind: "finite", min: 0, less: 1 },
   bias: "boolean",
   norm: ["pre", "post"],
 } as const;
 
 /** A checked config: the defaults filled in; vocabSize is required. */
 export function gptConfig(options: Partial<GPTConfig> & { vocabSize: number }): GPTConfig {
-  requireOptions("gptConfig", options, SPEC, "{ vocabSize: 65 }");
-  if (options.vocabSize === undefined) throw new TypeError("gptConfig: vocabSize is required (the number of distinct tokens), e.g. { vocabSize: 65 }");
+  return checkConfig("gptConfig", options);
+}
+
+/** gptConfig for fn (GPT.create, GPT.fromParameters): its errors name fn. */
+export function checkConfig(fn: string, options: Partial<GPTConfig> & { vocabSize: number }): GPTConfig {
+  if (options === undefined || options === null) throw new TypeError(`${fn}: a config is required, e.g. gptConfig({ vocabSize: 65 })`);
+  requireOptions(fn, options, SPEC, "{ vocabSize: 65 }");
+  if (options.vocabSize === undefined) throw new TypeError(`${fn}: vocabSize is required (the number of distinct tokens), e.g. { vocabSize: 65 }`);
   const config: GPTConfig = { ...GPT_DEFAULTS, ...stripUndefined(options) } as GPTConfig;
-  if (config.nEmbd % config.nHead !== 0) throw new RangeError(`gptConfig: nEmbd ${config.nEmbd} is not divisible by nHead ${config.nHead}`);
-  if (!(config.dropout < 1)) throw new RangeError(`gptConfig: dropout ${config.dropout} must be in [0, 1)`);
+  if (config.nEmbd % config.nHead !== 0) throw new RangeError(`${fn}: nEmbd ${config.nEmbd} is not divisible by nHead ${config.nHead}`);
   return config;
 }
 
