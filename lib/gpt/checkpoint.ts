@@ -8,6 +8,7 @@ import { checkModel, checkTokenizer } from "./checks.js";
 import { gptConfig, type GPTConfig } from "./config.js";
 import { GPT } from "./model.js";
 import { CharTokenizer } from "./training/tokenizer.js";
+import { saveTrainState, trainStatePath, type TrainState } from "./training/trainState.js";
 
 /** The metadata keys saveCheckpoint writes itself. */
 const RESERVED = ["format", "config", "vocab"];
@@ -18,6 +19,8 @@ export interface SaveCheckpointOptions {
   tokenizer?: CharTokenizer;
   /** More strings to keep with the weights: how it was trained, the command, the losses. */
   metadata?: Record<string, string>;
+  /** Where the run is (train's result.state): written beside, to trainStatePath(path), so that the run can resume. */
+  trainState?: TrainState;
 }
 
 // Shapes as the model prints them, PyTorch-like.
@@ -30,7 +33,7 @@ const shapeText = (shape: readonly number[]): string => `(${shape.join(", ")})`;
  */
 export function saveCheckpoint(path: string, model: GPT, options: SaveCheckpointOptions = {}): void {
   const fn = "saveCheckpoint";
-  const { tokenizer, metadata = {} } = checkOptions(fn, options, { tokenizer: "object", metadata: "object" });
+  const { tokenizer, metadata = {}, trainState } = checkOptions(fn, options, { tokenizer: "object", metadata: "object", trainState: "object" });
   checkModel(fn, model);
   for (const [key, value] of Object.entries(metadata)) {
     if (RESERVED.includes(key)) throw new RangeError(`${fn}: metadata ${key} is written by saveCheckpoint itself; choose another key`);
@@ -55,6 +58,7 @@ export function saveCheckpoint(path: string, model: GPT, options: SaveCheckpoint
     config: JSON.stringify(model.config),
     ...(tokenizer === undefined ? {} : { vocab: JSON.stringify(tokenizer.chars) }),
   });
+  if (trainState !== undefined) saveTrainState(trainStatePath(path), model, trainState);
 }
 
 export interface LoadCheckpointOptions {

@@ -8,14 +8,17 @@ import { checkOptions, describe } from "../core/options.js";
 import { GENERATOR_KIND, Generator } from "../core/random.js";
 import { checkConfig, type GPTConfig } from "./config.js";
 import { checkForwardMemory, checkModelMemory } from "./memory.js";
-import { allocateParameters, initParameters, sizeOf, type Float, type Parameter } from "./parameters.js";
-import { attentionBackward, attentionForward, attentionState, type AttentionState } from "./layers/attention.js";
+import { initParameters, sizeOf, type Float, type Parameter } from "./parameters.js";
+import { activationShapes, modelTensors, type ModelTensors } from "./tensors.js";
+import { attentionBackward, attentionForward, attentionState, readableAttention, type AttentionState } from "./layers/attention.js";
 import { crossEntropyBackward, crossEntropyForward } from "./layers/crossEntropy.js";
 import { applyDropout, drawDropoutMask } from "./layers/dropout.js";
 import { embeddingBackward, embeddingForward } from "./layers/embedding.js";
-import { geluBackward, geluForward } from "./layers/gelu.js";
 import { layerNormBackward, layerNormForward } from "./layers/layerNorm.js";
 import { linearBackward, linearForward } from "./layers/linear.js";
+import { mlpBackward, mlpForward, type MlpWeights } from "./layers/mlp.js";
+import { headMixtureState, mixtureOfHeadsBackward, mixtureOfHeadsForward, type HeadMixtureState } from "./layers/mixtureOfHeads.js";
+import { expertMixtureState, mixtureOfExpertsBackward, mixtureOfExpertsForward, type ExpertMixtureState } from "./layers/mixtureOfExperts.js";
 import { residualBackward, residualForward } from "./layers/residual.js";
 
 export interface ForwardOptions {
@@ -31,11 +34,18 @@ export interface ForwardResult {
   /** (B, T, vocabSize), row-major. The model's own buffer: the next forward overwrites it (slice() to keep it). */
   logits: Float;
   loss: number | undefined;
+  /**
+   * A sparse mixture of experts' load-balancing loss, summed over layers (with targets; absent otherwise). loss
+   * stays the cross-entropy alone; backward differentiates loss + auxLossWeight * auxLoss.
+   */
+  auxLoss?: number;
 }
 
 interface BlockParameters {
   ln1w: Float; ln1b: Float | null; attnW: Float; attnB: Float | null; projW: Float; projB: Float | null;
   ln2w: Float; ln2b: Float | null; fcW: Float; fcB: Float | null; fcProjW: Float; fcProjB: Float | null;
+  /** attention "moh": g_proj; network "moe": the gate and the experts (fcW... stay empty then). */
+  headGateW: Float | null; expertGateW: Float | null; experts: MlpWeights[];
 }
 
 // The activations of one block. Pre-norm: res1 = x + attn(ln1(x)), res2 = res1 + mlp(ln2(res1)), output res2.
@@ -47,6 +57,7 @@ interface BlockActivations {
   ln2: Float; ln2Mean: Float; ln2Rstd: Float;
   fc: Float; geluTanh: Float; gelu: Float; mlpProj: Float; mlpMask: Float | null;
   res2: Float;
+  headMixture: HeadMixtureState | null; expertMixture: ExpertMixtureState | null;
 }
 
 interface Buffers {
@@ -74,19 +85,23 @@ export class GPT {
   readonly dtype: DType;
   /** Every learnable tensor, in nanoGPT's order (see parameters.ts). */
   readonly parameters: Parameter[];
+  /** Where every tensor lives: one memory for parameters, gradients, AdamW's moments and activations (tensors.ts). */
+  private readonly tensors: ModelTensors;
   private readonly byName: Map<string, Parameter>;
   private readonly blockParameters: BlockParameters[];
   private readonly blockGradients: BlockParameters[];
   private readonly generator: Generator;
   private buffers: Buffers | null = null;
   private lastLoss: number | undefined = undefined;
+  private lastAuxLoss: number | undefined = undefined;
   private lastTraining = false;
 
-  private constructor(config: GPTConfig, dtype: DType, parameters: Parameter[], generator: Generator) {
+  private constructor(config: GPTConfig, dtype: DType, tensors: ModelTensors, generator: Generator) {
     this.config = config;
     this.dtype = dtype;
-    this.parameters = parameters;
-    this.byName = new Map(parameters.map((p) => [p.name, p]));
+    this.tensors = tensors;
+    this.parameters = tensors.parameters;
+    this.byName = new Map(this.parameters.map((p) => [p.name, p]));
     this.generator = generator;
     this.blockParameters = Array.from({ length: config.nLayer }, (_, l) => this.blockTensors(l, "data"));
     this.blockGradients = Array.from({ length: config.nLayer }, (_, l) => this.blockTensors(l, "grad"));
@@ -98,9 +113,9 @@ export class GPT {
     const checked = checkConfig("GPT.create", config);
     checkModelMemory("GPT.create", checked, dtype);
     const generator = new Generator(seed);
-    const parameters = allocateParameters(checked, dtype);
-    initParameters(parameters, checked, generator);
-    return new GPT(checked, dtype, parameters, generator);
+    const tensors = modelTensors(checked, dtype);
+    initParameters(tensors.parameters, checked, generator);
+    return new GPT(checked, dtype, tensors, generator);
   }
 
   /**
@@ -112,7 +127,8 @@ export class GPT {
     const checked = checkConfig("GPT.fromParameters", config);
     if (!(tensors instanceof Map)) throw new TypeError(`GPT.fromParameters: tensors must be a Map from nanoGPT's names to { shape, data }, got ${describe(tensors)}`);
     checkModelMemory("GPT.fromParameters", checked, dtype);
-    const parameters = allocateParameters(checked, dtype);
+    const memory = modelTensors(checked, dtype);
+    const parameters = memory.parameters;
     const known = new Set(parameters.map((p) => p.name));
     for (const p of parameters) {
       const tensor = tensors.get(p.name);
@@ -142,7 +158,7 @@ export class GPT {
       }
       throw new RangeError(`GPT.fromParameters: unknown tensor ${name}; the config ${JSON.stringify(checked)} has no such parameter`);
     }
-    return new GPT(checked, dtype, parameters, new Generator(seed));
+    return new GPT(checked, dtype, memory, new Generator(seed));
   }
 
   /** The parameter of that nanoGPT name. */
@@ -157,7 +173,7 @@ export class GPT {
 
   /** Sets every gradient to 0 (backward adds into them). */
   zeroGrad(): void {
-    for (const p of this.parameters) p.grad.fill(0);
+    this.tensors.grad.fill(0); // every gradient, one region
   }
 
   /** The attention weights (B, nHead, T, T) of a layer in the last forward (before dropout), for pictures. */
@@ -192,6 +208,7 @@ export class GPT {
     embeddingForward(buf.embedding, buf.tokens, wte, this.parameter("transformer.wpe.weight").data, B, T, C);
     if (drop) this.dropout(buf.embedding, buf.embeddingMask as Float, N * C, generator);
     let x = buf.embedding;
+    this.lastAuxLoss = undefined;
     for (let l = 0; l < nLayer; l++) x = this.blockForward(l, x, B, T, drop, generator);
     layerNormForward(buf.lnf, buf.lnfMean, buf.lnfRstd, x, this.parameter("transformer.ln_f.weight").data, this.bias("transformer.ln_f.bias"), N, C);
     linearForward(buf.logits, buf.lnf, wte, null, N, C, V); // the LM head is wte itself: logits = ln_f(x) wte^T
@@ -204,7 +221,7 @@ export class GPT {
     const loss = crossEntropyForward(buf.probs, buf.logits, buf.targets, N, V);
     if (!Number.isFinite(loss)) throw new RangeError(`GPT.forward: the loss is ${loss}; a weight or an activation overflowed (a learning rate too high?)`);
     this.lastLoss = loss;
-    return { logits, loss };
+    return this.lastAuxLoss === undefined ? { logits, loss } : { logits, loss, auxLoss: this.lastAuxLoss };
   }
 
   /** Gradients of the last forward's loss, ADDED into every parameter.grad (call zeroGrad first). */
@@ -242,10 +259,17 @@ export class GPT {
     const h = `transformer.h.${l}`;
     const get = (name: string): Float => this.parameter(`${h}.${name}`)[which];
     const maybe = (name: string): Float | null => (this.config.bias ? get(name) : null);
+    const mlp = (prefix: string): MlpWeights => ({
+      fcW: get(`${prefix}.c_fc.weight`), fcB: maybe(`${prefix}.c_fc.bias`), fcProjW: get(`${prefix}.c_proj.weight`), fcProjB: maybe(`${prefix}.c_proj.bias`),
+    });
+    const moe = this.config.network === "moe", none = new Float64Array(0);
     return {
       ln1w: get("ln_1.weight"), ln1b: maybe("ln_1.bias"), attnW: get("attn.c_attn.weight"), attnB: maybe("attn.c_attn.bias"),
       projW: get("attn.c_proj.weight"), projB: maybe("attn.c_proj.bias"), ln2w: get("ln_2.weight"), ln2b: maybe("ln_2.bias"),
-      fcW: get("mlp.c_fc.weight"), fcB: maybe("mlp.c_fc.bias"), fcProjW: get("mlp.c_proj.weight"), fcProjB: maybe("mlp.c_proj.bias"),
+      ...(moe ? { fcW: none, fcB: null, fcProjW: none, fcProjB: null } : mlp("mlp")),
+      headGateW: this.config.attention === "moh" ? get("attn.g_proj.weight") : null,
+      expertGateW: moe ? get("mlp.gate.weight") : null,
+      experts: moe ? Array.from({ length: this.config.nExperts as number }, (_, e) => mlp(`mlp.experts.${e}`)) : [],
     };
   }
 
@@ -291,19 +315,27 @@ export class GPT {
     linearForward(a.qkv, input, p.attnW, p.attnB, N, C, 3 * C);
     a.attention.dropout = drop;
     if (drop) drawDropoutMask(a.attention.mask as Float, this.config.dropout, generator, B * nHead * T * T);
-    attentionForward(a.attY, a.qkv, a.attention, B, T, C, nHead);
-    linearForward(a.attProj, a.attY, p.projW, p.projB, N, C, C);
+    if (a.headMixture === null) attentionForward(a.attY, a.qkv, a.attention, B, T, C, nHead);
+    else mixtureOfHeadsForward(a.attY, a.qkv, input, p.headGateW as Float, a.attention, a.headMixture, B, T, C, nHead);
+    linearForward(a.attProj, a.attY, p.projW, p.projB, N, this.attentionWidth(), C);
     if (drop) this.dropout(a.attProj, a.attMask as Float, N * C, generator);
   }
 
-  // mlpProj = dropout(c_proj(gelu(c_fc(input))))
+  // The width c_proj reads: the heads side by side (C), or their mixture (one head, hs).
+  private attentionWidth(): number {
+    return this.config.attention === "moh" ? this.config.nEmbd / this.config.nHead : this.config.nEmbd;
+  }
+
+  // mlpProj = dropout(c_proj(gelu(c_fc(input)))), or dropout(the mixture of experts(input))
   private mlpBranch(l: number, input: Float, N: number, drop: boolean, generator: Generator): void {
     const C = this.config.nEmbd;
     const p = this.blockParameters[l];
     const a = (this.buffers as Buffers).blocks[l];
-    linearForward(a.fc, input, p.fcW, p.fcB, N, C, 4 * C);
-    geluForward(a.gelu, a.geluTanh, a.fc, N * 4 * C);
-    linearForward(a.mlpProj, a.gelu, p.fcProjW, p.fcProjB, N, 4 * C, C);
+    if (a.expertMixture === null) mlpForward(a.mlpProj, a, input, p, N, C);
+    else {
+      const aux = mixtureOfExpertsForward(a.mlpProj, input, p.expertGateW as Float, p.experts, a.expertMixture, N, C, this.config.expertTopK ?? null);
+      if (aux !== undefined) this.lastAuxLoss = (this.lastAuxLoss ?? 0) + aux;
+    }
     if (drop) this.dropout(a.mlpProj, a.mlpMask as Float, N * C, generator);
   }
 
@@ -348,9 +380,12 @@ export class GPT {
     const g = this.blockGradients[l];
     const a = buf.blocks[l];
     const dProj = this.throughDropout(dOut, a.attMask, N * C);
-    linearBackward(buf.dAttY, g.projW, g.projB, dProj, a.attY, p.projW, N, C, C);
-    attentionBackward(buf.dqkv, buf.dAttY, a.attention, B, T, C, nHead);
+    linearBackward(buf.dAttY, g.projW, g.projB, dProj, a.attY, p.projW, N, this.attentionWidth(), C);
+    const mix = a.headMixture;
+    if (mix === null) attentionBackward(buf.dqkv, buf.dAttY, a.attention, B, T, C, nHead);
+    else mixtureOfHeadsBackward(buf.dqkv, g.headGateW as Float, buf.dAttY, input, p.headGateW as Float, a.attention, mix, B, T, C, nHead);
     linearBackward(dInput, g.attnW, g.attnB, buf.dqkv, input, p.attnW, N, C, 3 * C);
+    if (mix !== null) residualBackward(dInput, mix.dx, N * C); // input fed the gate too: its two gradients add
   }
 
   private mlpBranchBackward(l: number, dOut: Float, dInput: Float, input: Float, N: number): void {
@@ -360,9 +395,11 @@ export class GPT {
     const g = this.blockGradients[l];
     const a = buf.blocks[l];
     const dProj = this.throughDropout(dOut, a.mlpMask, N * C);
-    linearBackward(buf.dGelu, g.fcProjW, g.fcProjB, dProj, a.gelu, p.fcProjW, N, 4 * C, C);
-    geluBackward(buf.dFc, buf.dGelu, a.fc, a.geluTanh, N * 4 * C);
-    linearBackward(dInput, g.fcW, g.fcB, buf.dFc, input, p.fcW, N, C, 4 * C);
+    if (a.expertMixture === null) mlpBackward(dInput, g, dProj, input, a, p, buf, N, C);
+    else {
+      const { expertTopK = null, auxLossWeight = 0 } = this.config;
+      mixtureOfExpertsBackward(dInput, g.expertGateW as Float, g.experts, dProj, input, p.expertGateW as Float, p.experts, a.expertMixture, N, C, expertTopK, auxLossWeight);
+    }
   }
 
   // Dropout's gradient is its mask times dOut; dOut itself is still needed by the residual, so into a scratch.
@@ -392,27 +429,36 @@ export class GPT {
   }
 
   private allocate(capacityB: number, capacityT: number, B: number, T: number): Buffers {
-    const { vocabSize: V, nEmbd: C, nHead, nLayer, dropout } = this.config;
+    const { nEmbd: C, nHead, nLayer, dropout, nExperts = 0, expertTopK = null } = this.config;
     checkForwardMemory("GPT.forward", this.config, this.dtype, capacityB, capacityT);
-    const FloatArray = this.dtype === "float32" ? Float32Array : Float64Array;
     const N = capacityB * capacityT, withDropout = dropout > 0;
-    const f = (n: number): Float => new FloatArray(n);
+    const views = this.tensors.activations(activationShapes(this.config, capacityB, capacityT, readableAttention(this.dtype, withDropout)));
+    const f = (name: string): Float => views.get(name) as Float;
+    const maybe = (name: string): Float | null => views.get(name) ?? null;
+    const none = this.dtype === "float32" ? new Float32Array(0) : new Float64Array(0); // the MLP's buffers, in a model of experts
+    // the views under a prefix, by the rest of their names: a layer state's own names
+    const under = (prefix: string): Map<string, Float> =>
+      new Map([...views].filter(([name]) => name.startsWith(prefix)).map(([name, view]) => [name.slice(prefix.length), view]));
     const blocks: BlockActivations[] = [];
     for (let l = 0; l < nLayer; l++) {
+      const h = (name: string): string => `h.${l}.${name}`;
       blocks.push({
-        ln1: f(N * C), ln1Mean: f(N), ln1Rstd: f(N),
-        qkv: f(N * 3 * C), attention: attentionState(this.dtype, capacityB, capacityT, C, nHead, withDropout), attY: f(N * C), attProj: f(N * C),
-        attMask: withDropout ? f(N * C) : null, res1: f(N * C),
-        ln2: f(N * C), ln2Mean: f(N), ln2Rstd: f(N),
-        fc: f(N * 4 * C), geluTanh: f(N * 4 * C), gelu: f(N * 4 * C), mlpProj: f(N * C), mlpMask: withDropout ? f(N * C) : null, res2: f(N * C),
+        ln1: f(h("ln1")), ln1Mean: f(h("ln1Mean")), ln1Rstd: f(h("ln1Rstd")),
+        qkv: f(h("qkv")), attention: attentionState(this.dtype, capacityB, capacityT, C, nHead, withDropout, under(h("attention."))),
+        attY: f(h("attY")), attProj: f(h("attProj")), attMask: maybe(h("attMask")), res1: f(h("res1")),
+        ln2: f(h("ln2")), ln2Mean: f(h("ln2Mean")), ln2Rstd: f(h("ln2Rstd")),
+        fc: maybe(h("fc")) ?? none, geluTanh: maybe(h("geluTanh")) ?? none, gelu: maybe(h("gelu")) ?? none,
+        mlpProj: f(h("mlpProj")), mlpMask: maybe(h("mlpMask")), res2: f(h("res2")),
+        headMixture: this.config.attention === "moh" ? headMixtureState(this.dtype, capacityB, capacityT, C, nHead, under(h("headMixture."))) : null,
+        expertMixture: this.config.network === "moe" ? expertMixtureState(this.dtype, N, C, nExperts, expertTopK, under(h("expertMixture."))) : null,
       });
     }
     this.buffers = {
       B, T, capacityBatch: capacityB, capacityTime: capacityT, capacityRows: N, tokens: new Int32Array(N), targets: new Int32Array(N),
-      embedding: f(N * C), embeddingMask: withDropout ? f(N * C) : null, blocks,
-      lnf: f(N * C), lnfMean: f(N), lnfRstd: f(N), logits: f(N * V), probs: f(N * V),
-      dlogits: f(N * V), dres: f(N * C), dA: f(N * C), dB: f(N * C), dMasked: f(N * C), dAttY: f(N * C), dqkv: f(N * 3 * C),
-      dGelu: f(N * 4 * C), dFc: f(N * 4 * C),
+      embedding: f("embedding"), embeddingMask: maybe("embeddingMask"), blocks,
+      lnf: f("lnf"), lnfMean: f("lnfMean"), lnfRstd: f("lnfRstd"), logits: f("logits"), probs: f("probs"),
+      dlogits: f("dlogits"), dres: f("dres"), dA: f("dA"), dB: f("dB"), dMasked: f("dMasked"), dAttY: f("dAttY"), dqkv: f("dqkv"),
+      dGelu: f("dGelu"), dFc: f("dFc"),
     };
     this.lastLoss = undefined;
     return this.buffers;
