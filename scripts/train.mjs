@@ -36,6 +36,7 @@ export const options = {
   log_interval: { kind: "integer", min: 1, default: 100, help: "steps between progress lines when the output is not a terminal" },
   seed: { kind: "integer", min: 0, default: 1337, help: "seeds the initial weights, the batches and dropout" },
   dtype: { kind: ["float32", "float64"], default: "float32", help: "float32 trains fast; float64 is for checking" },
+  threads: { kind: "integer", default: undefined, help: "float32 kernel threads (default THELITTLEBABY_THREADS, else every core); the same numbers whatever it is" },
   help: { kind: "boolean", default: false, help: "print this help" },
 };
 
@@ -127,7 +128,7 @@ export function givenArguments(argv) {
 export function commandOf(args) {
   const parts = ["npm run train --"];
   for (const [name, o] of Object.entries(options)) {
-    if (name === "help" || args[name] === undefined || args[name] === o.default) continue;
+    if (name === "help" || name === "threads" || args[name] === undefined || args[name] === o.default) continue;
     parts.push(`--${name}=${args[name]}`);
   }
   return parts.join(" ");
@@ -140,6 +141,9 @@ const RESUMABLE = ["out", "init_from", "max_iters", "log_interval"];
 
 /** The run to continue at --out: its checkpoint, its state and the arguments it was started with. */
 function resumedRun(lib, out, args, given) {
+  for (const file of [out, lib.trainStatePath(out)]) {
+    if (!existsSync(file)) throw new Error(`train: --init_from=resume continues the run written to --out=${args.out}, and there is no ${file} (a run writes it, with its .resume.safetensors, at each evaluation and on Ctrl-C)`);
+  }
   const checkpoint = lib.readCheckpoint(out);
   const state = lib.readTrainState(out, checkpoint.model);
   const saved = JSON.parse(state.metadata.arguments);
@@ -174,6 +178,7 @@ async function main(argv) {
     return;
   }
   const lib = await import(pathToFileURL(resolve(repoRoot, "lib/dist/index.js")).href);
+  if (args.threads !== undefined) lib.setThreads(args.threads);
   const out = resolve(process.cwd(), args.out);
   checkOut(args.out, out);
   let model, tokenizer, dataset, command, resume;
@@ -257,6 +262,9 @@ async function main(argv) {
           evalBatches: args.eval_iters,
           seed: args.seed,
         };
+  if (resume !== undefined && args.max_iters <= resume.step) {
+    throw new Error(`train: the run at --out=${args.out} has done ${resume.step} steps already; pass --max_iters above ${resume.step} to go further`);
+  }
   const settings = lib.trainSettings(model, trainOptions);
   const statePath = lib.trainStatePath(out);
   const parameters = model.parameters.reduce((n, p) => n + p.data.length, 0);

@@ -7,7 +7,7 @@ const { tokenizer, dataset } = shakespeare();
 const batch = dataset.getBatch("train", 12, 64, new Generator(1337));
 const freshLoss = (): number => GPT.create(gptConfig({ vocabSize: 65 }), { seed: 1337 }).forward(batch.inputs, 12, 64, { targets: batch.targets }).loss as number;
 
-describe("Notebook 10, the whole GPT forward", { timeout: 120_000 }, () => {
+describe("Notebook 10, the whole GPT forward", { timeout: 600_000 }, () => {
   it("65 characters, 804,096 parameters, the loss at initialisation near ln 65, the frequencies' entropy", () => {
     const out = printed("10-gpt-forward.ipynb");
     expect(tokenizer.vocabSize).toBe(65);
