@@ -36,7 +36,7 @@ export const options = {
   log_interval: { kind: "integer", min: 1, default: 100, help: "steps between progress lines when the output is not a terminal" },
   seed: { kind: "integer", min: 0, default: 1337, help: "seeds the initial weights, the batches and dropout" },
   dtype: { kind: ["float32", "float64"], default: "float32", help: "float32 trains fast; float64 is for checking" },
-  threads: { kind: "integer", default: undefined, help: "float32 kernel threads (default THELITTLEBABY_THREADS, else every core); the same numbers whatever it is" },
+  threads: { kind: "integer", min: 1, default: undefined, help: "float32 kernel threads (default THELITTLEBABY_THREADS, else every core); the same numbers whatever it is" },
   help: { kind: "boolean", default: false, help: "print this help" },
 };
 
