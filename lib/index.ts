@@ -104,6 +104,7 @@ export {
 } from "./io/safetensors.js";
 export { CharTokenizer } from "./gpt/training/tokenizer.js";
 export { TextDataset, estimateLoss, type Batch, type Split, type DatasetOptions, type EstimateLossOptions, type LossModel } from "./gpt/training/dataset.js";
+export { splitLoss, type SplitLossOptions } from "./gpt/training/splitLoss.js";
 export {
   generate,
   generateTokens,
