@@ -5,7 +5,8 @@ export { checkOptions, requireOptions, type OptionKind, type OptionSpec } from "
 export { matmul, matmulReference, checkMatmulInputs, type MatmulKernel, type MatmulOptions } from "./core/matmul.js";
 // The fast kernels under matmul, and attention built from them (lib/kernels/).
 export { attention, type FusedAttentionOptions, type FusedAttentionResult } from "./kernels/attention.js";
-export { wasmKernels, type WasmStatus } from "./kernels/wasm.js";
+export { fusedMultiplyAdd, useFusedMultiplyAdd, wasmKernels, type WasmStatus } from "./kernels/wasm.js";
+export { setThreads, threads } from "./kernels/threads.js";
 export { transpose, map, add, subtract, scale, rowSums, sliceColumns, concatColumns, maxAbsDifference } from "./core/ops.js";
 export { softmaxRows } from "./core/softmax.js";
 export {
@@ -37,7 +38,7 @@ export {
   type OutsideRange,
 } from "./diagram/check.js";
 // Beyond the diagram: seeded weights that match PyTorch, linear layers, masks, dropout, multi-head attention, batches.
-export { Generator, defaultGenerator, manualSeed, rand, uniform, DEFAULT_SEED, type RandomOptions } from "./core/random.js";
+export { Generator, defaultGenerator, manualSeed, rand, uniform, DEFAULT_SEED, type RandomOptions, type GeneratorState } from "./core/random.js";
 export { linearLayer, linearForward, affine, asProjection, type LinearLayer, type LinearOptions } from "./attention/linear.js";
 export { dropout, dropoutMask, dropoutWithMask, type DropoutOptions } from "./attention/dropout.js";
 export { causalMask, applyMask } from "./attention/mask.js";
@@ -77,7 +78,7 @@ export { gemm, type GemmOptions } from "./kernels/gemm.js";
 export { gptConfig, GPT_DEFAULTS, type Attention, type GPTConfig, type Network, type Norm } from "./gpt/config.js";
 export { parameterShapes, type Parameter } from "./gpt/parameters.js";
 export { GPT, type ForwardOptions, type ForwardResult } from "./gpt/model.js";
-export { AdamW, type AdamWOptions, type AdamWState } from "./gpt/training/adamw.js";
+export { AdamW, type AdamWOptions, type AdamWState, type AdamWStateDict } from "./gpt/training/adamw.js";
 export { learningRate, clipGradNorm, type LearningRateSchedule } from "./gpt/training/schedule.js";
 // The GPT step by step, as matrices: one layer at a time, one block, one whole forward pass kept for pictures.
 export {
@@ -103,6 +104,7 @@ export {
 } from "./io/safetensors.js";
 export { CharTokenizer } from "./gpt/training/tokenizer.js";
 export { TextDataset, estimateLoss, type Batch, type Split, type DatasetOptions, type EstimateLossOptions, type LossModel } from "./gpt/training/dataset.js";
+export { splitLoss, type SplitLossOptions } from "./gpt/training/splitLoss.js";
 export {
   generate,
   generateTokens,
@@ -113,7 +115,17 @@ export {
   type NextTokenLogits,
   type LogitsModel,
 } from "./gpt/generate.js";
-export { train, trainSettings, type TrainOptions, type TrainProgress, type TrainResult } from "./gpt/training/train.js";
+export { train, trainSettings, type TrainOptions, type TrainSettings, type TrainProgress, type TrainResult } from "./gpt/training/train.js";
+export { saveTrainState, readTrainState, trainStatePath, weightsFingerprint, type TrainState } from "./gpt/training/trainState.js";
+export {
+  fineTune,
+  prepareFineTune,
+  extendVocabulary,
+  type FineTuneDataOptions,
+  type FineTuneSetup,
+  type FineTuneSource,
+  type UnknownChars,
+} from "./gpt/training/fineTune.js";
 export { progressLine, formatDuration, lossCurves, liveTrainingProgress, type LiveDisplay } from "./gpt/training/progress.js";
 export {
   saveCheckpoint,

@@ -167,6 +167,20 @@ describe("python/thelittlebaby_torch.py with PyTorch (its committed fixtures)", 
     ]);
     expect(records["pytorch-mixtures.safetensors"].auxLoss).toBeGreaterThan(0);
   });
+
+  it("the lib reads save()'s mixture model with PyTorch's logits, losses and characters, and saves the same bytes", () => {
+    const path = join(fixtures, "pytorch-mixtures.safetensors");
+    const record = records["pytorch-mixtures.safetensors"];
+    const { model, tokenizer } = readCheckpoint(path, { dtype: "float64" });
+    const { logits, loss, auxLoss } = model.forward(record.tokens, 1, record.time, { targets: record.targets }) as { logits: Float64Array; loss: number; auxLoss: number };
+    expect(maxDifference(logits, record.logits)).toBeLessThan(1e-12);
+    expect(Math.abs(loss - record.loss)).toBeLessThan(1e-12);
+    expect(Math.abs(auxLoss - (record.auxLoss as number))).toBeLessThan(1e-12);
+    expect(tokenizer?.decode(record.tokens)).toBe(record.text.slice(0, -1));
+    const again = join(mkdtempSync(join(tmpdir(), "python-module-")), "mixtures.safetensors");
+    saveCheckpoint(again, readCheckpoint(path).model, { tokenizer: tokenizer as CharTokenizer });
+    expect(Buffer.compare(readFileSync(again), readFileSync(path))).toBe(0);
+  });
 });
 
 describe("test/fixtures/gpt/mixtures.json (scripts/gpt_reference.py): the float64 reference for the mixtures", () => {

@@ -2,9 +2,12 @@
 // character embeddings, as matrices the plots take.
 import { Matrix } from "../core/matrix.js";
 import type { GPT } from "./model.js";
+import { describe } from "../core/options.js";
+import { checkModel, checkTokenIds } from "./checks.js";
 
 /** A character as a plot label: a newline is "↵" and a space "␣", so that neither disappears. */
 export function characterLabel(ch: string): string {
+  if (typeof ch !== "string") throw new TypeError(`characterLabel: ch must be a character, got ${describe(ch)}`);
   return ch === "\n" ? "↵" : ch === " " ? "␣" : ch;
 }
 
@@ -13,8 +16,12 @@ export function characterLabel(ch: string): string {
  * sequence of T tokens (row: the position attending, column: the position attended to).
  */
 export function attentionMaps(model: GPT, tokens: ArrayLike<number>): Matrix[][] {
+  const fn = "attentionMaps";
+  checkModel(fn, model);
+  checkTokenIds(fn, "tokens", tokens, model.config.vocabSize);
   const T = tokens.length;
-  if (T === 0) throw new RangeError("attentionMaps: no tokens");
+  if (T === 0) throw new RangeError(`${fn}: no tokens`);
+  if (T > model.config.blockSize) throw new RangeError(`${fn}: ${T} tokens are more than the model's context, blockSize ${model.config.blockSize}; pass the last ${model.config.blockSize}`);
   model.forward(tokens, 1, T);
   const { nLayer, nHead } = model.config;
   return Array.from({ length: nLayer }, (_, l) => {
@@ -25,6 +32,8 @@ export function attentionMaps(model: GPT, tokens: ArrayLike<number>): Matrix[][]
 
 /** The logits of the token after a sequence (its last blockSize tokens at most), copied out of the model's buffers. */
 export function nextTokenLogits(model: GPT, tokens: ArrayLike<number>): Float64Array {
+  checkModel("nextTokenLogits", model);
+  checkTokenIds("nextTokenLogits", "tokens", tokens, model.config.vocabSize);
   if (tokens.length === 0) throw new RangeError("nextTokenLogits: no tokens; start from at least one");
   const context = Array.from(tokens).slice(-model.config.blockSize);
   const T = context.length;
@@ -35,6 +44,7 @@ export function nextTokenLogits(model: GPT, tokens: ArrayLike<number>): Float64A
 
 /** The token embedding table transformer.wte.weight as a (vocabSize, nEmbd) matrix in float64: row i is token i. */
 export function tokenEmbeddings(model: GPT): Matrix {
+  checkModel("tokenEmbeddings", model);
   const wte = model.parameter("transformer.wte.weight");
   return new Matrix(wte.shape[0], wte.shape[1], Float64Array.from(wte.data));
 }

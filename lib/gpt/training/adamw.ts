@@ -2,9 +2,11 @@
 // decay applied to the weights directly (decoupled), only to matrices (shape.length >= 2), as nanoGPT's
 // configure_optimizers groups them: embeddings and linear weights decay, biases and LayerNorm gains do not.
 import { useWasm, wasmAdamW, wasmAdamWTensors } from "../../kernels/wasmGpt.js";
-import { checkOptions } from "../../core/options.js";
+import { checkBytes } from "../../core/memory.js";
+import { checkOptions, describe } from "../../core/options.js";
 import type { Float, Parameter } from "../parameters.js";
 import { tensorsOf, type ModelTensors } from "../tensors.js";
+import { checkParameters, checkedAdamW, float32UpdateIsSafe, gradientNorm } from "./finiteUpdate.js";
 
 export interface AdamWOptions {
   /** Learning rate; torch's default 1e-3. step(lr) overrides it for one step (a schedule). */
@@ -23,6 +25,11 @@ export interface AdamWState {
   expAvgSq: Float;
 }
 
+/** AdamW's state as torch's optimizer.state_dict() keeps it: per parameter (by name) its step and both moments. */
+export interface AdamWStateDict {
+  parameters: { name: string; step: number; expAvg: Float; expAvgSq: Float }[];
+}
+
 export class AdamW {
   readonly parameters: Parameter[];
   lr: number;
@@ -36,9 +43,10 @@ export class AdamW {
 
   constructor(parameters: Parameter[], options: AdamWOptions = {}) {
     const { lr = 1e-3, betas = [0.9, 0.999], eps = 1e-8, weightDecay = 1e-2 } = checkOptions("AdamW", options, {
-      lr: { kind: "finite", min: 0 }, betas: "numbers", eps: { kind: "finite", min: 0 }, weightDecay: { kind: "finite", min: 0 },
+      lr: { kind: "finite", min: 0 }, betas: "numbers", eps: { kind: "finite", greater: 0 }, weightDecay: { kind: "finite", min: 0 },
     });
     if (betas.length !== 2 || !betas.every((b) => b >= 0 && b < 1)) throw new RangeError(`AdamW: betas [${betas.join(", ")}] must be two numbers in [0, 1)`);
+    checkParameters("AdamW", parameters);
     this.parameters = parameters;
     this.lr = lr;
     this.betas = [betas[0], betas[1]];
@@ -55,9 +63,40 @@ export class AdamW {
       this.state = parameters.map((_, i) => ({ step: 0, ...tensors.moments(i) }));
       return;
     }
+    // The running mean and mean square in arrays of their own: twice the parameters' memory.
+    checkBytes("AdamW", "the optimiser state", parameters.reduce((n, p) => n + 2 * p.data.byteLength, 0));
     this.state = parameters.map((p) => {
       const FloatArray = p.data instanceof Float32Array ? Float32Array : Float64Array;
       return { step: 0, expAvg: new FloatArray(p.data.length), expAvgSq: new FloatArray(p.data.length) };
+    });
+  }
+
+  /** A copy of the moments and step counts, wherever they live: what a resumed run needs to continue exactly. */
+  stateDict(): AdamWStateDict {
+    return {
+      parameters: this.parameters.map((p, i) => {
+        const { step, expAvg, expAvgSq } = this.state[i];
+        return { name: p.name, step, expAvg: expAvg.slice(), expAvgSq: expAvgSq.slice() };
+      }),
+    };
+  }
+
+  /** Continues from a stateDict() of the same parameters (names and sizes checked): the moments are copied in. */
+  loadStateDict(stateDict: AdamWStateDict): void {
+    const fn = "AdamW.loadStateDict";
+    const saved = stateDict?.parameters;
+    if (!Array.isArray(saved)) throw new TypeError(`${fn}: expected the object stateDict() gives, with a parameters array`);
+    if (saved.length !== this.parameters.length) throw new RangeError(`${fn}: the state has ${saved.length} parameters, the optimiser ${this.parameters.length}`);
+    this.parameters.forEach((p, i) => {
+      const { name, step, expAvg, expAvgSq } = saved[i];
+      if (name !== p.name) throw new RangeError(`${fn}: state ${i} is for ${name}, the optimiser's parameter ${i} is ${p.name}`);
+      if (!Number.isInteger(step) || step < 0) throw new RangeError(`${fn}: ${name}'s step ${step} must be an integer >= 0`);
+      for (const [key, values] of [["expAvg", expAvg], ["expAvgSq", expAvgSq]] as const) {
+        if (values?.length !== p.data.length) throw new RangeError(`${fn}: ${name}'s ${key} has ${values?.length} values, the parameter ${p.data.length}`);
+      }
+      this.state[i].step = step;
+      this.state[i].expAvg.set(expAvg);
+      this.state[i].expAvgSq.set(expAvgSq);
     });
   }
 
@@ -97,12 +136,22 @@ export class AdamW {
     return { stepSize: lr / (1 - this.betas[0] ** step), correction2: Math.sqrt(1 - this.betas[1] ** step) };
   }
 
-  /** One update of every parameter from its grad (at this.lr, or lr for this step). */
-  step(lr: number = this.lr): void {
-    if (!Number.isFinite(lr) || lr < 0) throw new RangeError(`AdamW.step: lr ${lr} must be finite and >= 0`);
-    if (this.stepInPlace(lr)) return;
+  /**
+   * One update of every parameter from its grad (at this.lr, or lr for this step). gradNorm, the gradients' global
+   * norm when already measured (clipGradNorm's result), spares a pass over them. A non-finite gradient, or an update
+   * that would store a non-finite number, is an error naming the parameter and the step.
+   */
+  step(lr: number = this.lr, options: { gradNorm?: number } = {}): void {
+    const fn = "AdamW.step";
+    if (typeof lr !== "number" || !Number.isFinite(lr) || lr < 0) throw new RangeError(`${fn}: lr must be a finite number >= 0, got ${describe(lr)}`);
+    const given = checkOptions(fn, options, { gradNorm: { kind: "number", min: 0 } }).gradNorm;
     const [beta1, beta2] = this.betas;
     const eps = this.eps;
+    const t = (this.state[0]?.step ?? 0) + 1;
+    const gradNorm = given !== undefined && Number.isFinite(given) ? given : gradientNorm(fn, this.parameters, t);
+    // The fast float32 kernels store without looking: only when the bound says every value stays finite.
+    const fast = float32UpdateIsSafe(lr, this.weightDecay, beta1, beta2, t, gradNorm);
+    if (fast && this.stepInPlace(lr)) return;
     this.parameters.forEach((p, index) => {
       const state = this.state[index];
       state.step += 1;
@@ -110,17 +159,11 @@ export class AdamW {
       const { stepSize, correction2 } = this.corrections(state.step, lr);
       const { data, grad } = p;
       const { expAvg: m, expAvgSq: v } = state;
-      if (useWasm(data)) { // float32: the same update in WebAssembly SIMD
+      if (fast && useWasm(data)) { // float32: the same update in WebAssembly SIMD
         wasmAdamW(data, grad as Float32Array, m as Float32Array, v as Float32Array, decay, beta1, beta2, stepSize, correction2, eps);
         return;
       }
-      for (let i = 0; i < data.length; i++) {
-        const g = grad[i];
-        data[i] *= decay;
-        m[i] = m[i] * beta1 + g * (1 - beta1);
-        v[i] = v[i] * beta2 + (1 - beta2) * g * g;
-        data[i] -= (stepSize * m[i]) / (Math.sqrt(v[i]) / correction2 + eps);
-      }
+      checkedAdamW(fn, p, m, v, decay, beta1, beta2, stepSize, correction2, eps, state.step, lr);
     });
   }
 }
