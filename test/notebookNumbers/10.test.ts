@@ -82,6 +82,7 @@ describe("Notebook 10, the whole GPT forward", { timeout: 600_000 }, () => {
     for (let i = 0; i + 1 < dataset.train.length; i++) if (dataset.train[i] === dataset.train[i + 1]) repeats++;
     expect((100 * repeats / (dataset.train.length - 1)).toFixed(1)).toBe("2.4");
     expect(prose("10-gpt-forward.ipynb")).toContain("at about 2.4% of positions");
+    expect(prose("10-gpt-forward.ipynb")).toContain("every row but the first and the space's");
     expect(estimateLoss(model, dataset, {}).toFixed(4)).toBe("4.1640");
     expect(prose("10-gpt-forward.ipynb")).toContain("(4.1640, on 20 other\nbatches)");
   });
