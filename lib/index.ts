@@ -112,7 +112,9 @@ export {
   type GenerateOptions,
   type NextTokenLogits,
   type LogitsModel,
+  type GenerateTextOptions,
 } from "./gpt/generate.js";
+export { KVCache, cachedAttentionForward, keepKeysValues } from "./gpt/kvCache.js";
 export { train, trainSettings, type TrainOptions, type TrainProgress, type TrainResult } from "./gpt/training/train.js";
 export { progressLine, formatDuration, lossCurves, liveTrainingProgress, type LiveDisplay } from "./gpt/training/progress.js";
 export {

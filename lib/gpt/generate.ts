@@ -1,8 +1,11 @@
 // Writing text, as nanoGPT's generate: crop the context to the last blockSize tokens, take the logits of the last
 // position, divide by the temperature, keep the top k, softmax, draw one token (or take the most likely), repeat.
+// A GPT generates through a KV cache (kvCache.ts) unless told { cache: false }: the same logits, computed once each.
 import { checkOptions } from "../core/options.js";
 import { Generator } from "../core/random.js";
-import type { CharTokenizer } from "./training/tokenizer.js";
+import { KVCache } from "./kvCache.js";
+import { GPT } from "./model.js";
+import { CharTokenizer } from "./training/tokenizer.js";
 
 export interface SampleOptions {
   /** Divides the logits: below 1 sharpens the distribution, above 1 flattens it (default 1). Must be > 0. */
@@ -114,8 +117,18 @@ function generatorOf(fn: string, options: { generator?: Generator; seed?: number
 }
 
 /**
+ * The last blockSize tokens of a text longer than the context, which is all a model with learned positions can read,
+ * with a line that says so (generate, attentionMaps and nextTokenLogits all keep the last blockSize, as nanoGPT crops idx).
+ */
+export function lastContext<T extends ArrayLike<number>>(fn: string, tokens: T, blockSize: number): T | number[] {
+  if (tokens.length <= blockSize) return tokens;
+  console.log(`${fn}: the text has ${tokens.length} tokens, the context ${blockSize}: the model reads only the last ${blockSize}`);
+  return Array.from(tokens).slice(-blockSize);
+}
+
+/**
  * The prompt's tokens followed by maxNewTokens generated ones. Each step sees only the last blockSize tokens, as
- * nanoGPT crops idx; onToken hears each new token as it is chosen.
+ * nanoGPT crops idx (a longer prompt is kept whole in the result, and said so); onToken hears each new token.
  */
 export function generateTokens(
   next: NextTokenLogits,
@@ -123,7 +136,16 @@ export function generateTokens(
   blockSize: number,
   options: GenerateOptions & { onToken?: (token: number) => void },
 ): Int32Array {
-  const fn = "generateTokens";
+  return generateFrom("generateTokens", next, prompt, blockSize, options);
+}
+
+function generateFrom(
+  fn: string,
+  next: NextTokenLogits,
+  prompt: ArrayLike<number>,
+  blockSize: number,
+  options: GenerateOptions & { onToken?: (token: number) => void },
+): Int32Array {
   if (typeof next !== "function") throw new TypeError(`${fn}: next must be a function from a context to the next token's logits`);
   if (!Number.isSafeInteger(blockSize) || blockSize < 1) throw new RangeError(`${fn}: blockSize ${blockSize} must be a positive integer`);
   if (options === undefined || options === null) throw new TypeError(`${fn}: options are required, e.g. { maxNewTokens: 200 }`);
@@ -131,6 +153,7 @@ export function generateTokens(
   if (maxNewTokens === undefined) throw new TypeError(`${fn}: maxNewTokens is required, e.g. { maxNewTokens: 200 }`);
   checkSampling(fn, options);
   if (prompt.length === 0) throw new RangeError(`${fn}: the prompt is empty; start from at least one token (nanoGPT starts from "\\n")`);
+  lastContext(fn, prompt, blockSize);
   const generator = generatorOf(fn, options);
   const tokens = new Int32Array(prompt.length + maxNewTokens);
   for (let i = 0; i < prompt.length; i++) tokens[i] = prompt[i];
@@ -149,29 +172,42 @@ export interface LogitsModel {
   forward(tokens: ArrayLike<number>, batch: number, time: number): { logits: ArrayLike<number> & { subarray(begin: number, end?: number): ArrayLike<number> } };
 }
 
+export interface GenerateTextOptions extends GenerateOptions {
+  /** Keep each layer's keys and values, and compute only the new position (default true for a GPT); false runs the whole context every time. */
+  cache?: boolean;
+  /** Hears each character as it is produced (print it to stream the text). */
+  onToken?: (text: string, token: number) => void;
+}
+
 /**
- * Text written by the model after a prompt: the prompt followed by maxNewTokens characters. onToken hears each
- * character as it is produced (print it to stream the text). A prompt character outside the vocabulary is an error.
+ * Text written by the model after a prompt: the prompt followed by maxNewTokens characters. A prompt character
+ * outside the vocabulary is an error; a prompt longer than the context is kept whole, and the model reads its last
+ * blockSize characters (said in a printed line). A GPT generates through a KVCache unless { cache: false }: the same
+ * logits (within float rounding), so the same text for the same seed.
  */
-export function generate(
-  model: LogitsModel,
-  tokenizer: CharTokenizer,
-  prompt: string,
-  options: GenerateOptions & { onToken?: (text: string, token: number) => void },
-): string {
+export function generate(model: LogitsModel, tokenizer: CharTokenizer, prompt: string, options: GenerateTextOptions): string {
   const fn = "generate";
   if (options === undefined || options === null) throw new TypeError(`${fn}: options are required, e.g. { maxNewTokens: 200 }`);
-  checkOptions(fn, options, generateSpec);
+  checkOptions(fn, options, { ...generateSpec, cache: "boolean" });
+  if (!(tokenizer instanceof CharTokenizer)) {
+    throw new TypeError(
+      `${fn}: the tokenizer is ${tokenizer === undefined ? "undefined" : typeof tokenizer}, not a CharTokenizer. A checkpoint saved without its ` +
+        "vocabulary has none (readCheckpoint gives tokenizer undefined): rebuild it from the training text with CharTokenizer.fromText(text)",
+    );
+  }
   if (tokenizer.vocabSize !== model.config.vocabSize) {
     throw new RangeError(`${fn}: the tokenizer has ${tokenizer.vocabSize} characters, the model a vocabulary of ${model.config.vocabSize}`);
   }
-  const { onToken, ...rest } = options;
+  const { onToken, cache = model instanceof GPT, ...rest } = options;
+  if (cache && !(model instanceof GPT)) throw new TypeError(`${fn}: the KV cache needs a GPT; give { cache: false } for another model`);
   const V = model.config.vocabSize;
-  const next: NextTokenLogits = (context) => {
-    const T = context.length;
-    return model.forward(context, 1, T).logits.subarray((T - 1) * V, T * V);
-  };
-  const tokens = generateTokens(next, tokenizer.encode(prompt), model.config.blockSize, {
+  const next: NextTokenLogits = cache
+    ? new KVCache(model as GPT).nextTokenLogits
+    : (context) => {
+        const T = context.length;
+        return model.forward(context, 1, T).logits.subarray((T - 1) * V, T * V);
+      };
+  const tokens = generateFrom(fn, next, tokenizer.encode(prompt), model.config.blockSize, {
     ...rest,
     onToken: onToken === undefined ? undefined : (token: number) => onToken(tokenizer.chars[token], token),
   });

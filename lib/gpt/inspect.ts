@@ -1,6 +1,7 @@
 // Looking inside a trained GPT: what each head attends to on a text, what the model expects next, and the learned
 // character embeddings, as matrices the plots take.
 import { Matrix } from "../core/matrix.js";
+import { lastContext } from "./generate.js";
 import type { GPT } from "./model.js";
 
 /** A character as a plot label: a newline is "↵" and a space "␣", so that neither disappears. */
@@ -10,12 +11,14 @@ export function characterLabel(ch: string): string {
 
 /**
  * attentionMaps(model, tokens)[layer][head]: the (T, T) attention weights of every head of every layer on one
- * sequence of T tokens (row: the position attending, column: the position attended to).
+ * sequence of T tokens (row: the position attending, column: the position attended to). Of a longer sequence, the
+ * last blockSize tokens, as generate reads them (and a printed line says so).
  */
 export function attentionMaps(model: GPT, tokens: ArrayLike<number>): Matrix[][] {
-  const T = tokens.length;
-  if (T === 0) throw new RangeError("attentionMaps: no tokens");
-  model.forward(tokens, 1, T);
+  if (tokens.length === 0) throw new RangeError("attentionMaps: no tokens");
+  const context = lastContext("attentionMaps", tokens, model.config.blockSize);
+  const T = context.length;
+  model.forward(context, 1, T);
   const { nLayer, nHead } = model.config;
   return Array.from({ length: nLayer }, (_, l) => {
     const weights = model.attentionWeights(l);
@@ -23,10 +26,10 @@ export function attentionMaps(model: GPT, tokens: ArrayLike<number>): Matrix[][]
   });
 }
 
-/** The logits of the token after a sequence (its last blockSize tokens at most), copied out of the model's buffers. */
+/** The logits of the token after a sequence (its last blockSize tokens, said when it has more), copied out of the model's buffers. */
 export function nextTokenLogits(model: GPT, tokens: ArrayLike<number>): Float64Array {
   if (tokens.length === 0) throw new RangeError("nextTokenLogits: no tokens; start from at least one");
-  const context = Array.from(tokens).slice(-model.config.blockSize);
+  const context = lastContext("nextTokenLogits", tokens, model.config.blockSize);
   const T = context.length;
   const V = model.config.vocabSize;
   const { logits } = model.forward(context, 1, T);

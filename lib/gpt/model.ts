@@ -15,6 +15,7 @@ import { geluBackward, geluForward } from "./layers/gelu.js";
 import { layerNormBackward, layerNormForward } from "./layers/layerNorm.js";
 import { linearBackward, linearForward } from "./layers/linear.js";
 import { residualBackward, residualForward } from "./layers/residual.js";
+import type { KVCache } from "./kvCache.js";
 
 export interface ForwardOptions {
   /** Next tokens, B x T: with them forward also returns the mean cross-entropy loss, and backward can run. */
@@ -23,6 +24,11 @@ export interface ForwardOptions {
   training?: boolean;
   /** Where dropout draws from; the model's own generator (seeded by create) unless given. */
   generator?: Generator;
+  /**
+   * Generation with a KV cache (lib/gpt/kvCache.ts): the tokens (batch 1) come after the cache's positions,
+   * attend to its keys and values too, and are appended to it. Use KVCache.append, which calls this.
+   */
+  cache?: KVCache;
 }
 
 export interface ForwardResult {
@@ -65,7 +71,7 @@ interface Buffers {
   dlogits: Float; dres: Float; dA: Float; dB: Float; dMasked: Float; dAttY: Float; dqkv: Float; dGelu: Float; dFc: Float;
 }
 
-const FORWARD_OPTIONS = { targets: "object", training: "boolean", generator: "object" } as const;
+const FORWARD_OPTIONS = { targets: "object", training: "boolean", generator: "object", cache: "object" } as const;
 
 export class GPT {
   readonly config: GPTConfig;
@@ -79,6 +85,7 @@ export class GPT {
   private buffers: Buffers | null = null;
   private lastLoss: number | undefined = undefined;
   private lastTraining = false;
+  private lastCache: KVCache | undefined = undefined;
 
   private constructor(config: GPTConfig, dtype: DType, parameters: Parameter[], generator: Generator) {
     this.config = config;
@@ -159,18 +166,22 @@ export class GPT {
     }
     const buffers = this.buffers;
     if (buffers === null) throw new Error("GPT.attentionWeights: run forward first");
+    if (this.lastCache !== undefined) throw new Error("GPT.attentionWeights: the last forward used a KV cache, which keeps no (T, T) weights; run forward without one");
     const { B, T } = buffers;
     return buffers.blocks[layer].attention.weights.subarray(0, B * this.config.nHead * T * T);
   }
 
   /** Logits for tokens (B x T ids, row-major), and the loss when targets are given. */
   forward(tokens: ArrayLike<number>, batch: number, time: number, options: ForwardOptions = {}): ForwardResult {
-    const { targets, training = false, generator = this.generator } = checkOptions("GPT.forward", options, FORWARD_OPTIONS);
+    const { targets, training = false, generator = this.generator, cache } = checkOptions("GPT.forward", options, FORWARD_OPTIONS);
     const { vocabSize: V, blockSize, nEmbd: C, nLayer, dropout } = this.config;
     if (!Number.isInteger(batch) || batch < 1 || !Number.isInteger(time) || time < 1) {
       throw new RangeError(`GPT.forward: batch ${batch} and time ${time} must be integers >= 1`);
     }
-    if (time > blockSize) throw new RangeError(`GPT.forward: a sequence of ${time} tokens is longer than blockSize ${blockSize}`);
+    const start = cache === undefined ? 0 : cache.begin(this, batch, time, targets !== undefined || training);
+    if (start + time > blockSize) {
+      throw new RangeError(`GPT.forward: a sequence of ${time} tokens${start > 0 ? ` after ${start} cached ones` : ""} is longer than blockSize ${blockSize}`);
+    }
     const B = batch, T = time, N = B * T;
     checkTokens("tokens", tokens, N, V, B, T);
     if (targets !== undefined) checkTokens("targets", targets, N, V, B, T);
@@ -178,15 +189,17 @@ export class GPT {
     for (let i = 0; i < N; i++) buf.tokens[i] = tokens[i];
     const drop = training && dropout > 0;
     this.lastTraining = drop;
+    this.lastCache = cache;
 
     const wte = this.parameter("transformer.wte.weight").data;
-    embeddingForward(buf.embedding, buf.tokens, wte, this.parameter("transformer.wpe.weight").data, B, T, C);
+    embeddingForward(buf.embedding, buf.tokens, wte, this.parameter("transformer.wpe.weight").data, B, T, C, start);
     if (drop) this.dropout(buf.embedding, buf.embeddingMask as Float, N * C, generator);
     let x = buf.embedding;
     for (let l = 0; l < nLayer; l++) x = this.blockForward(l, x, B, T, drop, generator);
     layerNormForward(buf.lnf, buf.lnfMean, buf.lnfRstd, x, this.parameter("transformer.ln_f.weight").data, this.bias("transformer.ln_f.bias"), N, C);
     linearForward(buf.logits, buf.lnf, wte, null, N, C, V); // the LM head is wte itself: logits = ln_f(x) wte^T
     const logits = buf.logits.subarray(0, N * V);
+    cache?.commit(buf.tokens, T);
     if (targets === undefined) {
       this.lastLoss = undefined;
       return { logits, loss: undefined };
@@ -282,7 +295,10 @@ export class GPT {
     linearForward(a.qkv, input, p.attnW, p.attnB, N, C, 3 * C);
     a.attention.dropout = drop;
     if (drop) drawDropoutMask(a.attention.mask as Float, this.config.dropout, generator, B * nHead * T * T);
-    attentionForward(a.attY, a.qkv, a.attention, B, T, C, nHead);
+    const cache = this.lastCache;
+    cache?.keep(l, a.qkv, T);
+    if (cache !== undefined && cache.length > 0) cache.attend(l, a.attY, a.qkv, T);
+    else attentionForward(a.attY, a.qkv, a.attention, B, T, C, nHead);
     linearForward(a.attProj, a.attY, p.projW, p.projB, N, C, C);
     if (drop) this.dropout(a.attProj, a.attMask as Float, N * C, generator);
   }
