@@ -8,8 +8,9 @@ import { fileURLToPath } from "node:url";
 
 const source = fileURLToPath(new URL("./kernels.ts", import.meta.url));
 const target = fileURLToPath(new URL("../lib/kernels/wasmBinary.ts", import.meta.url));
-// SIMD on; no runtime or GC (the kernels allocate nothing); no assertions in the hot loops.
-const flags = ["-O3", "--noAssert", "--runtime", "stub", "--enable", "simd"];
+// SIMD on; no runtime or GC (the kernels allocate nothing); no assertions in the hot loops; the memory imported
+// and shared (threads), so that one model's memory serves every instance of the module, one per thread.
+const flags = ["-O3", "--noAssert", "--runtime", "stub", "--enable", "simd", "--enable", "threads", "--importMemory", "--sharedMemory", "--maximumMemory", "65536"];
 
 async function compile() {
   let binary = null;

@@ -1,5 +1,6 @@
-// The float32 kernels in WebAssembly SIMD (AssemblyScript). The lib's loader copies matrices into
-// this module's memory and passes byte offsets; nothing here allocates.
+// The float32 kernels in WebAssembly SIMD (AssemblyScript). The module imports its memory: the lib gives each
+// float32 GPT one memory holding all its tensors (lib/gpt/tensors.ts) and passes byte offsets into it; other
+// arrays are copied into a memory of the loader's. Nothing here allocates.
 // Same plan as lib/kernels/packed.ts, four floats at a time: pack A into MR-row micro-panels and B
 // into NR-column panels so that the inner loop reads both in order, then keep an MR x NR block of
 // C in registers (MR rows x 2 vectors of 4 = 8 accumulators) while walking the shared dimension.
@@ -532,6 +533,19 @@ export function geluBackward(dinp: usize, dout: usize, inp: usize, tanhU: usize,
   }
 }
 
+// One AdamW update of the float at data, grad, m, v (four floats at a time), as lib/gpt/training/adamw.ts.
+// @ts-ignore: AssemblyScript decorator
+@inline
+function adamW4(data: usize, grad: usize, m: usize, v: usize, decay4: v128, beta14: v128, beta24: v128, oneMinusBeta1: v128, oneMinusBeta2: v128, stepSize4: v128, correction24: v128, eps4: v128): void {
+  const g = v128.load(grad);
+  const m1 = f32x4.add(f32x4.mul(v128.load(m), beta14), f32x4.mul(g, oneMinusBeta1));
+  const v1 = f32x4.add(f32x4.mul(v128.load(v), beta24), f32x4.mul(f32x4.mul(oneMinusBeta2, g), g));
+  const denominator = f32x4.add(f32x4.div(f32x4.sqrt(v1), correction24), eps4);
+  v128.store(data, f32x4.sub(f32x4.mul(v128.load(data), decay4), f32x4.div(f32x4.mul(stepSize4, m1), denominator)));
+  v128.store(m, m1);
+  v128.store(v, v1);
+}
+
 /**
  * One AdamW update of n floats (four at a time, as geluForward), as lib/gpt/training/adamw.ts: data *= decay;
  * m = beta1 m + (1 - beta1) g; v = beta2 v + (1 - beta2) g^2; data -= stepSize m / (sqrt(v) / correction2 + eps).
@@ -542,12 +556,26 @@ export function adamW(data: usize, grad: usize, m: usize, v: usize, n: i32, deca
   const oneMinusBeta1 = f32x4.splat(1 - beta1), oneMinusBeta2 = f32x4.splat(1 - beta2);
   const stepSize4 = f32x4.splat(stepSize), correction24 = f32x4.splat(correction2), eps4 = f32x4.splat(eps);
   for (; data < end; data += 16, grad += 16, m += 16, v += 16) {
-    const g = v128.load(grad);
-    const m1 = f32x4.add(f32x4.mul(v128.load(m), beta14), f32x4.mul(g, oneMinusBeta1));
-    const v1 = f32x4.add(f32x4.mul(v128.load(v), beta24), f32x4.mul(f32x4.mul(oneMinusBeta2, g), g));
-    const denominator = f32x4.add(f32x4.div(f32x4.sqrt(v1), correction24), eps4);
-    v128.store(data, f32x4.sub(f32x4.mul(v128.load(data), decay4), f32x4.div(f32x4.mul(stepSize4, m1), denominator)));
-    v128.store(m, m1);
-    v128.store(v, v1);
+    adamW4(data, grad, m, v, decay4, beta14, beta24, oneMinusBeta1, oneMinusBeta2, stepSize4, correction24, eps4);
+  }
+}
+
+/**
+ * AdamW on every tensor of a model in one pass: data, grad, m and v are four regions of one layout, and the table
+ * holds per tensor its byte offset in a region, its float count (tensors start 16 bytes apart, padded) and its decay.
+ */
+export function adamWTensors(
+  data: usize, grad: usize, m: usize, v: usize, table: usize, count: i32, beta1: f32, beta2: f32, stepSize: f32, correction2: f32, eps: f32,
+): void {
+  const beta14 = f32x4.splat(beta1), beta24 = f32x4.splat(beta2);
+  const oneMinusBeta1 = f32x4.splat(1 - beta1), oneMinusBeta2 = f32x4.splat(1 - beta2);
+  const stepSize4 = f32x4.splat(stepSize), correction24 = f32x4.splat(correction2), eps4 = f32x4.splat(eps);
+  for (let i = 0; i < count; i++) {
+    const entry = table + (<usize>(3 * i) << 2);
+    const start = <usize>load<i32>(entry), end = start + (<usize>load<i32>(entry, 4) << 2);
+    const decay4 = f32x4.splat(load<f32>(entry, 8));
+    for (let at = start; at < end; at += 16) {
+      adamW4(data + at, grad + at, m + at, v + at, decay4, beta14, beta24, oneMinusBeta1, oneMinusBeta2, stepSize4, correction24, eps4);
+    }
   }
 }

@@ -6,8 +6,9 @@ import type { DType } from "../core/matrix.js";
 import { checkOptions } from "../core/options.js";
 import { Generator } from "../core/random.js";
 import { gptConfig, type GPTConfig } from "./config.js";
-import { allocateParameters, initParameters, sizeOf, type Float, type Parameter } from "./parameters.js";
-import { attentionBackward, attentionForward, attentionState, type AttentionState } from "./layers/attention.js";
+import { initParameters, sizeOf, type Float, type Parameter } from "./parameters.js";
+import { activationShapes, modelTensors, type ModelTensors } from "./tensors.js";
+import { attentionBackward, attentionForward, attentionState, readableAttention, type AttentionState } from "./layers/attention.js";
 import { crossEntropyBackward, crossEntropyForward } from "./layers/crossEntropy.js";
 import { applyDropout, drawDropoutMask } from "./layers/dropout.js";
 import { embeddingBackward, embeddingForward } from "./layers/embedding.js";
@@ -78,6 +79,8 @@ export class GPT {
   readonly dtype: DType;
   /** Every learnable tensor, in nanoGPT's order (see parameters.ts). */
   readonly parameters: Parameter[];
+  /** Where every tensor lives: one memory for parameters, gradients, AdamW's moments and activations (tensors.ts). */
+  private readonly tensors: ModelTensors;
   private readonly byName: Map<string, Parameter>;
   private readonly blockParameters: BlockParameters[];
   private readonly blockGradients: BlockParameters[];
@@ -87,11 +90,12 @@ export class GPT {
   private lastTraining = false;
   private lastCache: KVCache | undefined = undefined;
 
-  private constructor(config: GPTConfig, dtype: DType, parameters: Parameter[], generator: Generator) {
+  private constructor(config: GPTConfig, dtype: DType, tensors: ModelTensors, generator: Generator) {
     this.config = config;
     this.dtype = dtype;
-    this.parameters = parameters;
-    this.byName = new Map(parameters.map((p) => [p.name, p]));
+    this.tensors = tensors;
+    this.parameters = tensors.parameters;
+    this.byName = new Map(this.parameters.map((p) => [p.name, p]));
     this.generator = generator;
     this.blockParameters = Array.from({ length: config.nLayer }, (_, l) => this.blockTensors(l, "data"));
     this.blockGradients = Array.from({ length: config.nLayer }, (_, l) => this.blockTensors(l, "grad"));
@@ -102,9 +106,9 @@ export class GPT {
     const { seed = 1337, dtype = "float32" } = checkOptions("GPT.create", options, { seed: { kind: "integer", min: 0 }, dtype: ["float32", "float64"] });
     const checked = gptConfig(config);
     const generator = new Generator(seed);
-    const parameters = allocateParameters(checked, dtype);
-    initParameters(parameters, checked, generator);
-    return new GPT(checked, dtype, parameters, generator);
+    const tensors = modelTensors(checked, dtype);
+    initParameters(tensors.parameters, checked, generator);
+    return new GPT(checked, dtype, tensors, generator);
   }
 
   /**
@@ -114,7 +118,8 @@ export class GPT {
   static fromParameters(config: GPTConfig, tensors: Map<string, { shape: readonly number[]; data: ArrayLike<number> }>, options: { dtype?: DType; seed?: number } = {}): GPT {
     const { dtype = "float32", seed = 1337 } = checkOptions("GPT.fromParameters", options, { dtype: ["float32", "float64"], seed: { kind: "integer", min: 0 } });
     const checked = gptConfig(config);
-    const parameters = allocateParameters(checked, dtype);
+    const memory = modelTensors(checked, dtype);
+    const parameters = memory.parameters;
     const known = new Set(parameters.map((p) => p.name));
     for (const p of parameters) {
       const tensor = tensors.get(p.name);
@@ -141,7 +146,7 @@ export class GPT {
       }
       throw new RangeError(`GPT.fromParameters: unknown tensor ${name}; the config ${JSON.stringify(checked)} has no such parameter`);
     }
-    return new GPT(checked, dtype, parameters, new Generator(seed));
+    return new GPT(checked, dtype, memory, new Generator(seed));
   }
 
   /** The parameter of that nanoGPT name. */
@@ -156,7 +161,7 @@ export class GPT {
 
   /** Sets every gradient to 0 (backward adds into them). */
   zeroGrad(): void {
-    for (const p of this.parameters) p.grad.fill(0);
+    this.tensors.grad.fill(0); // every gradient, one region
   }
 
   /** The attention weights (B, nHead, T, T) of a layer in the last forward (before dropout), for pictures. */
@@ -399,26 +404,29 @@ export class GPT {
   }
 
   private allocate(capacityB: number, capacityT: number, B: number, T: number): Buffers {
-    const { vocabSize: V, nEmbd: C, nHead, nLayer, dropout } = this.config;
-    const FloatArray = this.dtype === "float32" ? Float32Array : Float64Array;
+    const { nEmbd: C, nHead, nLayer, dropout } = this.config;
     const N = capacityB * capacityT, withDropout = dropout > 0;
-    const f = (n: number): Float => new FloatArray(n);
+    const views = this.tensors.activations(activationShapes(this.config, capacityB, capacityT, readableAttention(this.dtype, withDropout)));
+    const f = (name: string): Float => views.get(name) as Float;
+    const maybe = (name: string): Float | null => views.get(name) ?? null;
     const blocks: BlockActivations[] = [];
     for (let l = 0; l < nLayer; l++) {
+      const h = (name: string): string => `h.${l}.${name}`;
+      const attention = new Map([...views].filter(([name]) => name.startsWith(h("attention."))).map(([name, view]) => [name.slice(h("attention.").length), view]));
       blocks.push({
-        ln1: f(N * C), ln1Mean: f(N), ln1Rstd: f(N),
-        qkv: f(N * 3 * C), attention: attentionState(this.dtype, capacityB, capacityT, C, nHead, withDropout), attY: f(N * C), attProj: f(N * C),
-        attMask: withDropout ? f(N * C) : null, res1: f(N * C),
-        ln2: f(N * C), ln2Mean: f(N), ln2Rstd: f(N),
-        fc: f(N * 4 * C), geluTanh: f(N * 4 * C), gelu: f(N * 4 * C), mlpProj: f(N * C), mlpMask: withDropout ? f(N * C) : null, res2: f(N * C),
+        ln1: f(h("ln1")), ln1Mean: f(h("ln1Mean")), ln1Rstd: f(h("ln1Rstd")),
+        qkv: f(h("qkv")), attention: attentionState(this.dtype, capacityB, capacityT, C, nHead, withDropout, attention),
+        attY: f(h("attY")), attProj: f(h("attProj")), attMask: maybe(h("attMask")), res1: f(h("res1")),
+        ln2: f(h("ln2")), ln2Mean: f(h("ln2Mean")), ln2Rstd: f(h("ln2Rstd")),
+        fc: f(h("fc")), geluTanh: f(h("geluTanh")), gelu: f(h("gelu")), mlpProj: f(h("mlpProj")), mlpMask: maybe(h("mlpMask")), res2: f(h("res2")),
       });
     }
     this.buffers = {
       B, T, capacityBatch: capacityB, capacityTime: capacityT, capacityRows: N, tokens: new Int32Array(N), targets: new Int32Array(N),
-      embedding: f(N * C), embeddingMask: withDropout ? f(N * C) : null, blocks,
-      lnf: f(N * C), lnfMean: f(N), lnfRstd: f(N), logits: f(N * V), probs: f(N * V),
-      dlogits: f(N * V), dres: f(N * C), dA: f(N * C), dB: f(N * C), dMasked: f(N * C), dAttY: f(N * C), dqkv: f(N * 3 * C),
-      dGelu: f(N * 4 * C), dFc: f(N * 4 * C),
+      embedding: f("embedding"), embeddingMask: maybe("embeddingMask"), blocks,
+      lnf: f("lnf"), lnfMean: f("lnfMean"), lnfRstd: f("lnfRstd"), logits: f("logits"), probs: f("probs"),
+      dlogits: f("dlogits"), dres: f("dres"), dA: f("dA"), dB: f("dB"), dMasked: f("dMasked"), dAttY: f("dAttY"), dqkv: f("dqkv"),
+      dGelu: f("dGelu"), dFc: f("dFc"),
     };
     this.lastLoss = undefined;
     return this.buffers;

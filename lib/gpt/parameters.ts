@@ -47,16 +47,6 @@ export function parameterShapes(config: GPTConfig): { name: string; shape: numbe
 
 export const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
-/** Zeroed parameters (LayerNorm weights 1) of the given dtype. */
-export function allocateParameters(config: GPTConfig, dtype: DType): Parameter[] {
-  const FloatArray = dtype === "float32" ? Float32Array : Float64Array;
-  return parameterShapes(config).map(({ name, shape }) => {
-    const data = new FloatArray(sizeOf(shape));
-    if (/ln_\w+\.weight$/.test(name)) data.fill(1);
-    return { name, shape, data, grad: new FloatArray(sizeOf(shape)) };
-  });
-}
-
 /**
  * nanoGPT's init, draw for draw, so that GPT.create with a seed equals torch.manual_seed(seed); GPT(config):
  * 1. construction, in module order: each nn.Embedding draws normal(0, 1), each nn.Linear draws kaiming-uniform

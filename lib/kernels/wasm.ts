@@ -1,4 +1,6 @@
-// Loads the float32 WebAssembly SIMD kernels (compiled from asm/kernels.ts) and moves matrices in and out.
+// Loads the float32 WebAssembly SIMD kernels (compiled from asm/kernels.ts): one module, compiled once, and an
+// instance per memory (a heap). A float32 GPT keeps every tensor in a heap of its own, so its layers' arrays go to
+// the kernels as offsets, in place; any other array is copied into the loader's heap and back.
 // Loading is synchronous (new Module + new Instance on bytes already in memory), so matmul stays synchronous.
 // Where WebAssembly or its SIMD is missing, the module fails to compile, `wasmKernels()` says why,
 // and the lib stays on the TypeScript kernels.
@@ -8,15 +10,15 @@ import { kernelsWasmBase64 } from "./wasmBinary.js";
 
 // Just the part of the WebAssembly API used here (the lib compiles without DOM types).
 interface WasmMemory {
-  readonly buffer: ArrayBuffer;
+  readonly buffer: ArrayBufferLike;
   grow(pages: number): number;
 }
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: unknown };
+  Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
 }
 interface KernelExports {
-  memory: WasmMemory;
   matmul(a: number, b: number, c: number, m: number, k: number, n: number, transposeB: number, packedA: number, packedB: number, tile: number): void;
   gemm(
     a: number, b: number, c: number, m: number, k: number, n: number, transposeA: number, transposeB: number, accumulate: number,
@@ -31,6 +33,9 @@ interface KernelExports {
 // The block sizes of asm/kernels.ts, for sizing its scratch space.
 const MR = 4, NR = 8, KC = 256, MC = 128, RB = 16;
 const PAGE = 65536;
+// What 32-bit WebAssembly can address: 65536 pages of 64 KiB (the module declares its memory that large at most).
+const MAX_PAGES = 65536;
+const MAX_WASM_BYTES = MAX_PAGES * PAGE;
 
 export interface WasmStatus {
   available: boolean;
@@ -38,9 +43,10 @@ export interface WasmStatus {
   reason?: string;
 }
 
-let kernels: KernelExports | null = null;
+let api: WasmApi | null = null;
+let compiled: object | null = null;
 let status: WasmStatus | null = null;
-let heapStart = 0;
+let foreign: WasmHeap | null = null;
 
 function decodeBase64(text: string): Uint8Array {
   const binary = atob(text);
@@ -49,18 +55,21 @@ function decodeBase64(text: string): Uint8Array {
   return bytes;
 }
 
+// Compiles the module once; every heap instantiates it on its own memory.
 function load(): void {
-  const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-  if (api === undefined) {
+  const found = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+  if (found === undefined) {
     status = { available: false, reason: "this JavaScript engine has no WebAssembly" };
     return;
   }
   try {
-    const instance = new api.Instance(new api.Module(decodeBase64(kernelsWasmBase64)), {});
-    kernels = instance.exports as KernelExports;
-    heapStart = kernels.memory.buffer.byteLength; // the module's own static data lives below its initial size
+    compiled = new found.Module(decodeBase64(kernelsWasmBase64));
+    api = found;
+    foreign = new WasmHeap(1);
     status = { available: true };
   } catch (error) {
+    compiled = null;
+    api = null;
     status = { available: false, reason: `WebAssembly SIMD kernels did not load: ${(error as Error).message}` };
   }
 }
@@ -73,50 +82,100 @@ export function wasmKernels(): WasmStatus {
 
 const align16 = (bytes: number): number => Math.ceil(bytes / 16) * 16;
 
-// What 32-bit WebAssembly can address: 65536 pages of 64 KiB.
-const MAX_WASM_BYTES = 65536 * PAGE;
+// Which heap a memory's buffer belongs to. A shared memory that grows gets a new buffer object, and views made
+// before keep the old one (still valid): every buffer a heap ever had is registered.
+const heaps = new WeakMap<ArrayBufferLike, WasmHeap>();
 
 /**
- * Lays out regions of the given float counts after the module's static data, growing memory to fit; returns byte offsets.
- * A size beyond what WebAssembly can address, or memory that cannot grow, is an error naming op and the bytes.
+ * One shared WebAssembly.Memory with its own instance of the kernels: what a float32 GPT keeps all its tensors in
+ * (lib/gpt/tensors.ts), or the loader's memory that foreign arrays are copied into. Below `top` are the views
+ * handed out by allocate; above it, each kernel call's scratch. The first 16 bytes stay unused: offset 0 means "none".
  */
-function reserve(kernels: KernelExports, op: string, floatCounts: number[]): number[] {
-  const offsets: number[] = [];
-  let end = heapStart;
-  for (const count of floatCounts) {
-    offsets.push(end);
-    end += align16(count * 4);
+export class WasmHeap {
+  readonly memory: WasmMemory;
+  readonly exports: object;
+  /** Bytes handed out by allocate. */
+  top = 16;
+
+  constructor(bytes: number) {
+    if (api === null || compiled === null) throw new Error(`WebAssembly kernels unavailable: ${status?.reason}`);
+    this.memory = new api.Memory({ initial: Math.max(1, Math.ceil(bytes / PAGE)), maximum: MAX_PAGES, shared: true });
+    this.exports = new api.Instance(compiled, { env: { memory: this.memory } }).exports as object;
+    heaps.set(this.memory.buffer, this);
   }
-  const needs = `${op}: the wasm kernel needs ${bytesText(end)} of WebAssembly memory`;
-  if (end > MAX_WASM_BYTES) throw new RangeError(`${needs}, more than the ${bytesText(MAX_WASM_BYTES)} it can address; use kernel "packed"`);
-  const missing = end - kernels.memory.buffer.byteLength;
-  if (missing > 0 && kernels.memory.grow(Math.ceil(missing / PAGE)) < 0) throw new RangeError(`${needs}, and its memory could not grow that far`);
-  return offsets;
+
+  /** Grows the memory to at least `end` bytes; an error naming op beyond what WebAssembly addresses. */
+  ensure(op: string, end: number): void {
+    const needs = `${op}: the wasm kernel needs ${bytesText(end)} of WebAssembly memory`;
+    if (end > MAX_WASM_BYTES) throw new RangeError(`${needs}, more than the ${bytesText(MAX_WASM_BYTES)} it can address; use kernel "packed"`);
+    const missing = end - this.memory.buffer.byteLength;
+    if (missing <= 0) return;
+    if (this.memory.grow(Math.ceil(missing / PAGE)) < 0) throw new RangeError(`${needs}, and its memory could not grow that far`);
+    heaps.set(this.memory.buffer, this);
+  }
+
+  /** A zeroed view of `count` floats, 16-byte aligned and padded to a multiple of 4 floats (the SIMD kernels overrun to it). */
+  allocate(op: string, count: number): Float32Array {
+    const offset = this.top;
+    this.ensure(op, offset + align16(count * 4));
+    this.top = offset + align16(count * 4);
+    const view = new Float32Array(this.memory.buffer, offset, count);
+    view.fill(0);
+    return view;
+  }
+
+  /** Regions of the given float counts above top (scratch of one kernel call), growing memory to fit; returns byte offsets. */
+  reserve(op: string, floatCounts: number[]): number[] {
+    const offsets: number[] = [];
+    let end = this.top;
+    for (const count of floatCounts) {
+      offsets.push(end);
+      end += align16(count * 4);
+    }
+    this.ensure(op, end);
+    return offsets;
+  }
 }
 
-function loaded(): KernelExports {
+/** The heap that an array is a view of, or null for an array of its own. */
+export function heapOf(array: Float32Array): WasmHeap | null {
+  return heaps.get(array.buffer) ?? null;
+}
+
+// The heap holding every one of the arrays (empty ones ignored), or null when some array lives elsewhere.
+function commonHeap(arrays: Float32Array[]): WasmHeap | null {
+  let heap: WasmHeap | null = null;
+  for (const array of arrays) {
+    if (array.length === 0) continue;
+    const own = heapOf(array);
+    if (own === null || (heap !== null && own !== heap) || array.byteOffset % 16 !== 0) return null;
+    heap = own;
+  }
+  return heap;
+}
+
+function loadedHeap(): WasmHeap {
   if (!wasmKernels().available) throw new Error(`WebAssembly kernels unavailable: ${status?.reason}`);
-  return kernels as KernelExports;
+  return foreign as WasmHeap;
 }
 
-function copyIn(kernels: KernelExports, offset: number, data: Float32Array): void {
-  new Float32Array(kernels.memory.buffer, offset, data.length).set(data);
+function copyIn(heap: WasmHeap, offset: number, data: Float32Array): void {
+  new Float32Array(heap.memory.buffer, offset, data.length).set(data);
 }
 
-function copyOut(kernels: KernelExports, offset: number, length: number): Float32Array {
-  return new Float32Array(kernels.memory.buffer, offset, length).slice();
+function copyOut(heap: WasmHeap, offset: number, length: number): Float32Array {
+  return new Float32Array(heap.memory.buffer, offset, length).slice();
 }
-
 
 /** A (m x k) times B (k x n), or times B^T when B is stored n x k, in float32. Shapes are the caller's to check. */
 export function wasmMatmul(a: Float32Array, b: Float32Array, m: number, k: number, n: number, options: { transposeB?: boolean; op?: string } = {}): Float32Array {
-  const wasm = loaded();
-  const depth = Math.min(k, KC);
-  const [pa, pb, pc, packedA, packedB, tile] = reserve(wasm, options.op ?? "matmul", [m * k, k * n, m * n, roundUp(Math.min(m, MC), MR) * depth, roundUp(n, NR) * depth, MR * NR]);
-  copyIn(wasm, pa, a);
-  copyIn(wasm, pb, b);
-  wasm.matmul(pa, pb, pc, m, k, n, options.transposeB ? 1 : 0, packedA, packedB, tile);
-  return copyOut(wasm, pc, m * n);
+  const heap = loadedHeap();
+  const [pa, pb, pc, ...scratch] = heap.reserve(options.op ?? "matmul", [m * k, k * n, m * n, ...gemmScratch(m, k, n)]);
+  copyIn(heap, pa, a);
+  copyIn(heap, pb, b);
+  const [packedA, packedB, tile] = scratch;
+  (heap.exports as KernelExports).matmul(pa, pb, pc, m, k, n, options.transposeB ? 1 : 0, packedA, packedB, tile);
+  return copyOut(heap, pc, m * n);
 }
 
 /**
@@ -127,29 +186,41 @@ export function wasmGemm(
   c: Float32Array, a: Float32Array, b: Float32Array, m: number, k: number, n: number,
   transposeA: boolean, transposeB: boolean, accumulate: boolean,
 ): void {
-  const wasm = loaded();
-  const depth = Math.min(k, KC);
-  const [pa, pb, pc, packedA, packedB, tile] = reserve(wasm, "gemm", [m * k, k * n, m * n, roundUp(Math.min(m, MC), MR) * depth, roundUp(n, NR) * depth, MR * NR]);
-  copyIn(wasm, pa, a.length === m * k ? a : a.subarray(0, m * k));
-  copyIn(wasm, pb, b.length === k * n ? b : b.subarray(0, k * n));
-  if (accumulate) copyIn(wasm, pc, c.length === m * n ? c : c.subarray(0, m * n));
-  wasm.gemm(pa, pb, pc, m, k, n, transposeA ? 1 : 0, transposeB ? 1 : 0, accumulate ? 1 : 0, packedA, packedB, tile);
-  c.set(new Float32Array(wasm.memory.buffer, pc, m * n));
+  const flags = [transposeA ? 1 : 0, transposeB ? 1 : 0, accumulate ? 1 : 0] as const;
+  const own = commonHeap([c, a, b]);
+  if (own !== null) { // all three in one model's memory: in place
+    const [packedA, packedB, tile] = own.reserve("gemm", gemmScratch(m, k, n));
+    (own.exports as KernelExports).gemm(a.byteOffset, b.byteOffset, c.byteOffset, m, k, n, ...flags, packedA, packedB, tile);
+    return;
+  }
+  const heap = loadedHeap();
+  const [pa, pb, pc, packedA, packedB, tile] = heap.reserve("gemm", [m * k, k * n, m * n, ...gemmScratch(m, k, n)]);
+  copyIn(heap, pa, a.length === m * k ? a : a.subarray(0, m * k));
+  copyIn(heap, pb, b.length === k * n ? b : b.subarray(0, k * n));
+  if (accumulate) copyIn(heap, pc, c.length === m * n ? c : c.subarray(0, m * n));
+  (heap.exports as KernelExports).gemm(pa, pb, pc, m, k, n, ...flags, packedA, packedB, tile);
+  c.set(new Float32Array(heap.memory.buffer, pc, m * n));
 }
 
 /** softmax(scale * Q K^T, causal or not) V in float32: Q is t x d, K is s x d, V is s x dv. Shapes are the caller's to check. */
 export function wasmAttention(
   q: Float32Array, k: Float32Array, v: Float32Array, t: number, s: number, d: number, dv: number, scale: number, causal: boolean,
 ): Float32Array {
-  const wasm = loaded();
-  const [pq, pk, pv, out, packedQ, packedK, packedV, scores, packedP, tile] = reserve(wasm, "attention", [
+  const heap = loadedHeap();
+  const [pq, pk, pv, out, packedQ, packedK, packedV, scores, packedP, tile] = heap.reserve("attention", [
     t * d, s * d, s * dv, t * dv, RB * d, roundUp(s, NR) * d, roundUp(dv, NR) * s, RB * s, RB * s, MR * NR,
   ]);
-  copyIn(wasm, pq, q);
-  copyIn(wasm, pk, k);
-  copyIn(wasm, pv, v);
-  wasm.attention(pq, pk, pv, out, t, s, d, dv, scale, causal ? 1 : 0, packedQ, packedK, packedV, scores, packedP, tile);
-  return copyOut(wasm, out, t * dv);
+  copyIn(heap, pq, q);
+  copyIn(heap, pk, k);
+  copyIn(heap, pv, v);
+  (heap.exports as KernelExports).attention(pq, pk, pv, out, t, s, d, dv, scale, causal ? 1 : 0, packedQ, packedK, packedV, scores, packedP, tile);
+  return copyOut(heap, out, t * dv);
+}
+
+/** Scratch of the gemm kernel for op(A) m x k times op(B) k x n: packed A, packed B, the edge tile (float counts). */
+function gemmScratch(m: number, k: number, n: number): number[] {
+  const depth = Math.min(k, KC);
+  return [roundUp(Math.min(m, MC), MR) * depth, roundUp(n, NR) * depth, MR * NR];
 }
 
 /** The arrays of one kernel call: read (copied in), update (copied in and back), write (copied back), scratch float counts. */
@@ -161,16 +232,22 @@ export interface WasmArrays {
 }
 
 /**
- * Runs one of the module's exports on float32 arrays: copies in what it reads and updates, lays out room for what
- * it writes and for scratch, calls run with the exports and the byte offsets of read, update, write and scratch
- * regions in that order, then copies the updated and written regions back into their arrays (all of each array).
+ * Runs one of the module's exports on float32 arrays, calling run with the exports and the byte offsets of the
+ * read, update, write and scratch regions in that order. When every array is a view of one model's memory, in
+ * place (scratch above its tensors); otherwise copies in what it reads and updates, lays out room for what it
+ * writes and for scratch in the loader's memory, and copies the updated and written regions back (all of each array).
  */
 export function wasmRun(op: string, arrays: WasmArrays, run: (exports: object, offsets: number[]) => void): void {
-  const wasm = loaded();
   const { read, update = [], write, scratch = [] } = arrays;
+  const own = commonHeap([...read, ...update, ...write]);
+  if (own !== null) {
+    run(own.exports, [...[...read, ...update, ...write].map((x) => x.byteOffset), ...own.reserve(op, scratch)]);
+    return;
+  }
+  const heap = loadedHeap();
   const copied = [...read, ...update], back = [...update, ...write];
-  const offsets = reserve(wasm, op, [...copied.map((x) => x.length), ...write.map((x) => x.length), ...scratch]);
-  copied.forEach((array, i) => copyIn(wasm, offsets[i], array));
-  run(wasm, offsets);
-  back.forEach((array, i) => array.set(new Float32Array(wasm.memory.buffer, offsets[read.length + i], array.length)));
+  const offsets = heap.reserve(op, [...copied.map((x) => x.length), ...write.map((x) => x.length), ...scratch]);
+  copied.forEach((array, i) => copyIn(heap, offsets[i], array));
+  run(heap.exports, offsets);
+  back.forEach((array, i) => array.set(new Float32Array(heap.memory.buffer, offsets[read.length + i], array.length)));
 }

@@ -1,10 +1,14 @@
-// The float32 WebAssembly kernels of the GPT's layers (asm/kernels.ts): each wrapper copies the layer's arrays into
-// the module's memory, runs the kernel, and copies the results back. Shapes are the layers' to check.
+// The float32 WebAssembly kernels of the GPT's layers (asm/kernels.ts): each wrapper passes the offsets of arrays
+// that are views of a model's memory (lib/gpt/tensors.ts), or copies other arrays in and the results back.
+// Shapes are the layers' to check.
 import { roundUp } from "./packed.js";
 import { wasmKernels, wasmRun, type WasmArrays } from "./wasm.js";
 
 interface GptKernels {
   adamW(data: number, grad: number, m: number, v: number, n: number, decay: number, beta1: number, beta2: number, stepSize: number, correction2: number, eps: number): void;
+  adamWTensors(
+    data: number, grad: number, m: number, v: number, table: number, count: number, beta1: number, beta2: number, stepSize: number, correction2: number, eps: number,
+  ): void;
   geluForward(inp: number, out: number, tanhU: number, n: number): void;
   geluBackward(dinp: number, dout: number, inp: number, tanhU: number, n: number): void;
   layerNormForward(inp: number, weight: number, bias: number, out: number, mean: number, rstd: number, N: number, C: number, eps: number): void;
@@ -53,6 +57,18 @@ export function wasmAdamW(
 ): void {
   run("wasmAdamW", { read: [grad], update: [data, m, v], write: [] },
     (k, [g, x, m1, v1]) => k.adamW(x, g, m1, v1, data.length, decay, beta1, beta2, stepSize, correction2, eps));
+}
+
+/**
+ * AdamW on a whole model at once: data, grad, m and v are regions laid out alike, and table holds per tensor its
+ * byte offset in a region, its float count (as int32) and its decay (lib/gpt/tensors.ts lays them out).
+ */
+export function wasmAdamWTensors(
+  data: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, table: Float32Array, count: number,
+  beta1: number, beta2: number, stepSize: number, correction2: number, eps: number,
+): void {
+  run("wasmAdamWTensors", { read: [grad, table], update: [data, m, v], write: [] },
+    (k, [g, t, x, m1, v1]) => k.adamWTensors(x, g, m1, v1, t, count, beta1, beta2, stepSize, correction2, eps));
 }
 
 /** LayerNorm of N rows of C: out, mean and rstd written. */

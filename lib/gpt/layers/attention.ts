@@ -2,15 +2,20 @@
 // of hs = C / nHead columns. Per batch row and head: scores = Q K^T / sqrt(hs), masked so that position t sees
 // positions 0..t only, softmax per row, optional dropout, then weights times V; the heads side by side give (B, T, C).
 import { gemm } from "../../kernels/gemm.js";
+import { wasmKernels } from "../../kernels/wasm.js";
 import { useWasm, wasmCausalAttentionBackward, wasmCausalAttentionForward } from "../../kernels/wasmGpt.js";
 import type { Float } from "../parameters.js";
 
 /** What forward keeps for backward, and the scratch both use; allocated once per shape by the model. */
 export interface AttentionState {
-  /** Q, K, V split into heads: (B, nHead, T, hs) each, so every head's rows are contiguous for gemm. */
-  q: Float;
-  k: Float;
-  v: Float;
+  /**
+   * Q, K, V split into heads: (B, nHead, T, hs) each, so every head's rows are contiguous for gemm. Only the
+   * readable loops use them (float64, dropout, or no WebAssembly): the float32 kernel reads Q, K, V in place from
+   * qkv, and its state has null here.
+   */
+  q: Float | null;
+  k: Float | null;
+  v: Float | null;
   /** The softmax weights (B, nHead, T, T), zero above the diagonal. */
   weights: Float;
   /** With dropout: the dropout mask (B, nHead, T, T) and the weights after it; null without. */
@@ -18,23 +23,52 @@ export interface AttentionState {
   dropped: Float | null;
   /** Whether this forward drops weights out (set by the caller: training, with a mask drawn); evaluation does not. */
   dropout: boolean;
-  /** Scratch of one head: T x hs (three) and T x T. */
-  headA: Float;
-  headB: Float;
-  headC: Float;
-  square: Float;
+  /** Scratch of the readable loops for one head: T x hs (three) and T x T; null where q, k, v are. */
+  headA: Float | null;
+  headB: Float | null;
+  headC: Float | null;
+  square: Float | null;
   /** The qkv of the last forward, when the float32 kernel ran it (it reads Q, K, V from there again in backward). */
   qkv: Float32Array | null;
 }
 
-export function attentionState(dtype: "float32" | "float64", B: number, T: number, C: number, nHead: number, withDropout: boolean): AttentionState {
+/** Whether attention of this dtype and dropout runs the readable loops (and so needs q, k, v and the head scratch). */
+export function readableAttention(dtype: "float32" | "float64", withDropout: boolean): boolean {
+  return dtype === "float64" || withDropout || !wasmKernels().available;
+}
+
+/** The buffers of an AttentionState by name and shape. */
+export function attentionStateShapes(B: number, T: number, C: number, nHead: number, withDropout: boolean, readable: boolean): { name: string; shape: number[] }[] {
+  const hs = C / nHead, heads = [B, nHead, T, hs], square = [B, nHead, T, T];
+  return [
+    ...(readable ? ["q", "k", "v"].map((name) => ({ name, shape: heads })) : []),
+    { name: "weights", shape: square },
+    ...(withDropout ? [{ name: "mask", shape: square }, { name: "dropped", shape: square }] : []),
+    ...(readable ? [...["headA", "headB", "headC"].map((name) => ({ name, shape: [T, hs] })), { name: "square", shape: [T, T] }] : []),
+  ];
+}
+
+/** An AttentionState over the given views (by the names of attentionStateShapes), or over arrays of its own. */
+export function attentionState(
+  dtype: "float32" | "float64", B: number, T: number, C: number, nHead: number, withDropout: boolean, views?: ReadonlyMap<string, Float>,
+): AttentionState {
   const FloatArray = dtype === "float32" ? Float32Array : Float64Array;
-  const square = B * nHead * T * T;
+  const own = new Map(attentionStateShapes(B, T, C, nHead, withDropout, readableAttention(dtype, withDropout))
+    .map(({ name, shape }) => [name, new FloatArray(shape.reduce((x, y) => x * y, 1)) as Float]));
+  const get = (name: string): Float | null => (views ?? own).get(name) ?? null;
   return {
-    q: new FloatArray(B * T * C), k: new FloatArray(B * T * C), v: new FloatArray(B * T * C), weights: new FloatArray(square),
-    mask: withDropout ? new FloatArray(square) : null, dropped: withDropout ? new FloatArray(square) : null, dropout: false,
-    headA: new FloatArray(T * (C / nHead)), headB: new FloatArray(T * (C / nHead)), headC: new FloatArray(T * (C / nHead)), square: new FloatArray(T * T), qkv: null,
+    q: get("q"), k: get("k"), v: get("v"), weights: get("weights") as Float, mask: get("mask"), dropped: get("dropped"), dropout: false,
+    headA: get("headA"), headB: get("headB"), headC: get("headC"), square: get("square"), qkv: null,
   };
+}
+
+// The readable loops' buffers, which a float32 state without dropout does not have.
+function headBuffers(state: AttentionState): { q: Float; k: Float; v: Float; headA: Float; headB: Float; headC: Float; square: Float } {
+  const { q, k, v, headA, headB, headC, square } = state;
+  if (q === null || k === null || v === null || headA === null || headB === null || headC === null || square === null) {
+    throw new Error("attention: this state was made for the float32 kernel (no q, k, v); make it with dropout, or in float64, for the readable loops");
+  }
+  return { q, k, v, headA, headB, headC, square };
 }
 
 /** Copies head h's columns [offset + h hs, offset + (h+1) hs) of the rows of src (row width W, batch row b) into head (T x hs), or back. */
@@ -60,7 +94,8 @@ export function attentionForward(out: Float, qkv: Float, state: AttentionState, 
     return;
   }
   const hs = C / nHead, scale = 1 / Math.sqrt(hs);
-  const { q, k, v, weights, mask, dropped, headA: y } = state;
+  const { weights, mask, dropped } = state;
+  const { q, k, v, headA: y } = headBuffers(state);
   for (let b = 0; b < B; b++) {
     for (let h = 0; h < nHead; h++) {
       const head = (b * nHead + h) * T * hs, w = (b * nHead + h) * T * T;
@@ -97,10 +132,13 @@ export function causalSoftmaxRow(row: Float, start: number, valid: number, T: nu
 }
 
 /**
- * dqkv (B, T, 3C), written, from dout (B, T, C). Per head, with P the weights used (after dropout):
- *   y = P V         so  dP = dy V^T  and  dV = P^T dy;
- *   P = softmax(S)  so  dS[t, s] = P[t, s] (dP[t, s] - sum over s' of P[t, s'] dP[t, s']) (masked entries have P = 0);
- *   S = Q K^T scale so  dQ = dS K scale  and  dK = dS^T Q scale.
+ * dqkv (B, T, 3C), written, from dout (B, T, C). Per head, with A = softmax(S) the weights and D = A * mask the
+ * weights used (D = A without dropout):
+ *   y = D V          so  dD = dy V^T  and  dV = D^T dy;
+ *   D = A * mask     so  dA = dD * mask;
+ *   A = softmax(S)   so  dS[t, s] = A[t, s] (dA[t, s] - sum over s' of A[t, s'] dA[t, s']): the weights before dropout
+ *                    (masked entries have A = 0);
+ *   S = Q K^T scale  so  dQ = dS K scale  and  dK = dS^T Q scale.
  */
 export function attentionBackward(dqkv: Float, dout: Float, state: AttentionState, B: number, T: number, C: number, nHead: number): void {
   if (state.qkv !== null) {
@@ -108,7 +146,8 @@ export function attentionBackward(dqkv: Float, dout: Float, state: AttentionStat
     return;
   }
   const hs = C / nHead, scale = 1 / Math.sqrt(hs);
-  const { q, k, v, weights, mask, dropped, headA: dy, headB: dHead, headC: dOther, square: dP } = state;
+  const { weights, mask, dropped } = state;
+  const { q, k, v, headA: dy, headB: dHead, headC: dOther, square: dP } = headBuffers(state);
   const dropping = state.dropout && mask !== null && dropped !== null;
   for (let b = 0; b < B; b++) {
     for (let h = 0; h < nHead; h++) {
@@ -117,10 +156,10 @@ export function attentionBackward(dqkv: Float, dout: Float, state: AttentionStat
       const att = weights.subarray(w, w + T * T);
       const used = dropping ? (dropped as Float).subarray(w, w + T * T) : att;
       headColumns(dy, dout, b, T, C, h * hs, hs, true);
-      gemm(dP, dy, vh, T, hs, T, { transposeB: true });
+      gemm(dP, dy, vh, T, hs, T, { transposeB: true }); // dD (dA when nothing is dropped)
       gemm(dHead, used, dy, T, T, hs, { transposeA: true }); // dV
       headColumns(dHead, dqkv, b, T, 3 * C, 2 * C + h * hs, hs, false);
-      if (dropping) for (let i = 0; i < T * T; i++) dP[i] *= (mask as Float)[w + i]; // through the dropout
+      if (dropping) for (let i = 0; i < T * T; i++) dP[i] *= (mask as Float)[w + i]; // dA, through the dropout
       for (let t = 0; t < T; t++) {
         const o = t * T;
         let dot = 0;

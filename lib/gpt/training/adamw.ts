@@ -1,9 +1,10 @@
 // AdamW as torch.optim.AdamW (single-tensor path, amsgrad off): Adam's update with bias correction, and weight
 // decay applied to the weights directly (decoupled), only to matrices (shape.length >= 2), as nanoGPT's
 // configure_optimizers groups them: embeddings and linear weights decay, biases and LayerNorm gains do not.
-import { useWasm, wasmAdamW } from "../../kernels/wasmGpt.js";
+import { useWasm, wasmAdamW, wasmAdamWTensors } from "../../kernels/wasmGpt.js";
 import { checkOptions } from "../../core/options.js";
 import type { Float, Parameter } from "../parameters.js";
+import { tensorsOf, type ModelTensors } from "../tensors.js";
 
 export interface AdamWOptions {
   /** Learning rate; torch's default 1e-3. step(lr) overrides it for one step (a schedule). */
@@ -30,6 +31,8 @@ export class AdamW {
   readonly weightDecay: number;
   /** One per parameter, in the same order. */
   readonly state: AdamWState[];
+  // The model's memory, when the parameters are a GPT's: the moments are views of it while this is its newest optimizer.
+  private readonly tensors: ModelTensors | undefined;
 
   constructor(parameters: Parameter[], options: AdamWOptions = {}) {
     const { lr = 1e-3, betas = [0.9, 0.999], eps = 1e-8, weightDecay = 1e-2 } = checkOptions("AdamW", options, {
@@ -41,23 +44,70 @@ export class AdamW {
     this.betas = [betas[0], betas[1]];
     this.eps = eps;
     this.weightDecay = weightDecay;
+    this.tensors = tensorsOf(parameters);
+    const tensors = this.tensors;
+    if (tensors !== undefined) {
+      // The newest optimizer of a model keeps its moments in the model's memory; an older one moves to arrays of its own.
+      (tensors.optimizer as AdamW | null)?.moveOut();
+      tensors.expAvg.fill(0);
+      tensors.expAvgSq.fill(0);
+      tensors.optimizer = this;
+      this.state = parameters.map((_, i) => ({ step: 0, ...tensors.moments(i) }));
+      return;
+    }
     this.state = parameters.map((p) => {
       const FloatArray = p.data instanceof Float32Array ? Float32Array : Float64Array;
       return { step: 0, expAvg: new FloatArray(p.data.length), expAvgSq: new FloatArray(p.data.length) };
     });
   }
 
+  private moveOut(): void {
+    for (const state of this.state) {
+      state.expAvg = state.expAvg.slice();
+      state.expAvgSq = state.expAvgSq.slice();
+    }
+  }
+
+  // float32 in the model's memory, every parameter at the same step: one pass of the kernel over all of them.
+  private stepInPlace(lr: number): boolean {
+    const tensors = this.tensors;
+    if (tensors === undefined || tensors.optimizer !== this || tensors.adamTable === null) return false;
+    const step = this.state[0]?.step;
+    if (step === undefined || this.state.some((s) => s.step !== step)) return false;
+    const table = tensors.adamTable, entries = new Int32Array(table.buffer, table.byteOffset, table.length);
+    this.parameters.forEach((p, i) => {
+      entries[3 * i] = 4 * tensors.offsets[i];
+      entries[3 * i + 1] = p.data.length;
+      table[3 * i + 2] = this.decay(p, lr);
+    });
+    for (const state of this.state) state.step += 1;
+    const [beta1, beta2] = this.betas;
+    const { stepSize, correction2 } = this.corrections(step + 1, lr);
+    wasmAdamWTensors(tensors.data as Float32Array, tensors.grad as Float32Array, tensors.expAvg as Float32Array, tensors.expAvgSq as Float32Array,
+      table, this.parameters.length, beta1, beta2, stepSize, correction2, this.eps);
+    return true;
+  }
+
+  private decay(p: Parameter, lr: number): number {
+    return 1 - lr * (p.shape.length >= 2 ? this.weightDecay : 0);
+  }
+
+  // Adam's bias corrections at a step: the running means start at 0.
+  private corrections(step: number, lr: number): { stepSize: number; correction2: number } {
+    return { stepSize: lr / (1 - this.betas[0] ** step), correction2: Math.sqrt(1 - this.betas[1] ** step) };
+  }
+
   /** One update of every parameter from its grad (at this.lr, or lr for this step). */
   step(lr: number = this.lr): void {
     if (!Number.isFinite(lr) || lr < 0) throw new RangeError(`AdamW.step: lr ${lr} must be finite and >= 0`);
+    if (this.stepInPlace(lr)) return;
     const [beta1, beta2] = this.betas;
     const eps = this.eps;
     this.parameters.forEach((p, index) => {
       const state = this.state[index];
       state.step += 1;
-      const decay = 1 - lr * (p.shape.length >= 2 ? this.weightDecay : 0);
-      const stepSize = lr / (1 - beta1 ** state.step); // bias corrections: the running means start at 0
-      const correction2 = Math.sqrt(1 - beta2 ** state.step);
+      const decay = this.decay(p, lr);
+      const { stepSize, correction2 } = this.corrections(state.step, lr);
       const { data, grad } = p;
       const { expAvg: m, expAvgSq: v } = state;
       if (useWasm(data)) { // float32: the same update in WebAssembly SIMD

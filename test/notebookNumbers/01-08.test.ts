@@ -1,4 +1,4 @@
-// The key numbers the notebooks print are the lib's, so prose and code cannot drift apart.
+// Notebooks 1 to 8: the key numbers they print and their prose states, computed here with the lib, so prose and code cannot drift apart.
 import { describe, expect, it } from "vitest";
 import {
   Generator,
@@ -17,10 +17,9 @@ import {
   selfAttention,
   sameAsInputWeights,
   softmaxRows,
-} from "../lib/index.js";
-import { notebookOutputs, notebookProse } from "./notebookOutputs.js";
+} from "../../lib/index.js";
+import { printed, prose } from "./shared.js";
 
-const printed = (name: string) => notebookOutputs(name).join("\n");
 const tokens = diagram.tokens;
 const steps = selfAttention(diagram.x, sameAsInputWeights(3));
 const labelled = (m: Matrix, colLabels: readonly string[] = tokens) => formatMatrix(m, { rowLabels: tokens, colLabels });
@@ -35,7 +34,7 @@ function largestSoftmaxDerivative(row: number[], factor: number): number {
   return Math.max(...w.flatMap((wi, i) => w.map((wj, j) => Math.abs(wi * ((i === j ? 1 : 0) - wj)))));
 }
 
-describe("notebook outputs", () => {
+describe("Notebooks 1 to 8", () => {
   it("1 prints X exactly as the diagram does", () => {
     const text = printed("01-text-to-embeddings.ipynb");
     expect(text).toContain(formatMatrix(diagram.x, { rowLabels: tokens, colLabels: dims, decimals: 2 }));
@@ -147,7 +146,7 @@ describe("notebook outputs", () => {
     expect(() => scale(steps.scores, 1 / 0)).toThrow();
     const cold = softmaxRows(scale(steps.scores, 1 / 0.01)).row(0).map((w) => w.toFixed(3));
     expect(cold).toEqual(["0.986", "0.011", "0.003", "0.000", "0.000", "0.000"]);
-    expect(notebookProse("04-softmax.ipynb")).toContain("(the row of *Your* becomes 0.986, 0.011, 0.003, 0, 0, 0)");
+    expect(prose("04-softmax.ipynb")).toContain("(the row of *Your* becomes 0.986, 0.011, 0.003, 0, 0, 0)");
   });
 
   it("5 prints swapped outputs that are the original ones, and a previous-token head", () => {
@@ -205,7 +204,7 @@ describe("notebook outputs", () => {
     expect(Array.from(dropout(causal.weights, { rate: 1 }).data).every((w) => w === 0)).toBe(true);
     expect(() => dropout(causal.weights, { rate: 1.1 })).toThrow();
     expect((1 / (1 - 0.9)).toFixed(4)).toBe("10.0000");
-    expect(notebookProse("07-causal-attention-and-dropout.ipynb")).toContain("rate 1 drops every weight, as PyTorch's `p = 1`");
+    expect(prose("07-causal-attention-and-dropout.ipynb")).toContain("rate 1 drops every weight, as PyTorch's `p = 1`");
   });
 
   it("8 prints heads that differ, b_O, the cost of heads and PyTorch's view/transpose", () => {

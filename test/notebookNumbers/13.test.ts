@@ -1,45 +1,10 @@
-// The numbers notebooks 12 and 13 state in their prose: the data, the model, the budget, TheLittleBaby's runs, and
-// what the committed checkpoint does (what it expects next, greedy loops, what its heads and embeddings show).
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+// Notebook 13, generation and looking inside: what the committed checkpoint does (what it expects next, greedy loops,
+// what its heads and embeddings show), computed here with the lib.
 import { describe, expect, it } from "vitest";
-import { GPT, TextDataset, attentionMaps, generate, gptConfig, nextTokenLogits, nextTokenProbabilities, readCheckpoint, tokenEmbeddings } from "../lib/index.js";
-import { repoRoot } from "./runNotebooks.js";
+import { attentionMaps, dataPath, generate, nextTokenLogits, nextTokenProbabilities, readCheckpoint, tokenEmbeddings } from "../../lib/index.js";
 
-const text = readFileSync(join(repoRoot, "data/tinyshakespeare.txt"), "utf8");
-const dataset = TextDataset.fromText(text);
-
-describe("notebook 12: the data, the model, the budget", () => {
-  it("has 1,115,393 characters, 65 distinct, 1,003,853 to train on and 111,540 to validate", () => {
-    expect(text.length).toBe(1_115_393);
-    expect(dataset.vocabSize).toBe(65);
-    expect(dataset.train.length).toBe(1_003_853);
-    expect(dataset.val.length).toBe(111_540);
-    expect(Math.log(65).toFixed(2)).toBe("4.17");
-  });
-
-  it("trains 804,096 parameters on 921,600 tokens, about 2 minutes at 7,500 tokens/s, of a 5-minute budget of about 2,900 steps", () => {
-    const model = GPT.create(gptConfig({ vocabSize: 65, blockSize: 64, nLayer: 4, nHead: 4, nEmbd: 128 }), { seed: 1337 });
-    expect(model.parameters.reduce((n, p) => n + p.data.length, 0)).toBe(804_096);
-    const tokensPerStep = 12 * 64;
-    expect(1200 * tokensPerStep).toBe(921_600);
-    expect((1200 * tokensPerStep) / 7500 / 60).toBeCloseTo(2, 0);
-    expect(300 * 7500).toBe(2_250_000);
-    expect(Math.round((300 * 7500) / tokensPerStep / 100) * 100).toBe(2900);
-    expect(20 * tokensPerStep).toBe(15_360);
-  });
-
-  it("quotes TheLittleBaby's 3-month run: 1.958 after 11.6 hours", () => {
-    const runs = JSON.parse(readFileSync(join(repoRoot, "data/thelittlebaby-runs.json"), "utf8")).runs;
-    const threeMonths = runs.find((r: { age: string }) => r.age === "3mo");
-    expect(threeMonths.avg_val_loss.toFixed(3)).toBe("1.958");
-    expect((threeMonths.total_time_s / 3600).toFixed(1)).toBe("11.6");
-    expect(threeMonths.n_ctx).toBe(8);
-  });
-});
-
-describe("notebook 13: the committed checkpoint", () => {
-  const { model, tokenizer, metadata } = readCheckpoint(join(repoRoot, "data/shakespeare-char.safetensors"));
+describe("Notebook 13, generation and looking inside", { timeout: 120_000 }, () => {
+  const { model, tokenizer, metadata } = readCheckpoint(dataPath("shakespeare-char.safetensors"));
   const chars = tokenizer!.chars;
 
   it("is the 4-layer, 4-head, 128-wide model of 65 characters, its samples and losses kept", () => {
