@@ -12,7 +12,7 @@ const RESERVED = ["format", "config", "vocab"];
 const FORMAT = "thelittlebaby-gpt";
 
 export interface SaveCheckpointOptions {
-  /** Its characters are saved, so that the checkpoint alone can encode and decode text. */
+  /** Its characters are saved, so that the checkpoint alone can encode and decode text (default: model.tokenizer, attached by train and readCheckpoint). */
   tokenizer?: CharTokenizer;
   /** More strings to keep with the weights: how it was trained, the command, the losses. */
   metadata?: Record<string, string>;
@@ -23,13 +23,15 @@ const shapeText = (shape: readonly number[]): string => `(${shape.join(", ")})`;
 
 /**
  * Writes the model's parameters in its dtype (F32 or F64) under nanoGPT's names, with metadata "config" (the
- * GPTConfig as JSON), "vocab" (the tokenizer's characters as a JSON array) and any metadata given.
+ * GPTConfig as JSON), "vocab" (the characters of the tokenizer given, or else of the one train or readCheckpoint
+ * attached to the model, as a JSON array; none when neither exists) and any metadata given.
  * lm_head.weight is not written: it is transformer.wte.weight (tied), as safetensors' save_model does.
  */
 export function saveCheckpoint(path: string, model: GPT, options: SaveCheckpointOptions = {}): void {
   const fn = "saveCheckpoint";
-  const { tokenizer, metadata = {} } = checkOptions(fn, options, { tokenizer: "object", metadata: "object" });
+  const { metadata = {} } = checkOptions(fn, options, { tokenizer: "object", metadata: "object" });
   if (!(model instanceof GPT)) throw new TypeError(`${fn}: expected a GPT, got ${typeof model}`);
+  const tokenizer = options.tokenizer ?? model.tokenizer;
   for (const key of Object.keys(metadata)) {
     if (RESERVED.includes(key)) throw new RangeError(`${fn}: metadata ${key} is written by saveCheckpoint itself; choose another key`);
   }
@@ -153,6 +155,7 @@ export function readCheckpoint(path: string, options: LoadCheckpointOptions = {}
       throw new RangeError(`${path}: metadata vocab has ${tokenizer.vocabSize} characters, the config a vocabulary of ${config.vocabSize}`);
     }
   }
+  model.tokenizer = tokenizer;
   return { model, tokenizer, metadata: file.metadata };
 }
 

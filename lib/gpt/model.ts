@@ -17,6 +17,8 @@ import { layerNormBackward, layerNormForward } from "./layers/layerNorm.js";
 import { linearBackward, linearForward } from "./layers/linear.js";
 import { residualBackward, residualForward } from "./layers/residual.js";
 import type { KVCache } from "./kvCache.js";
+import type { CharTokenizer } from "./training/tokenizer.js";
+import { modelSummary } from "./summary.js";
 
 export interface ForwardOptions {
   /** Next tokens, B x T: with them forward also returns the mean cross-entropy loss, and backward can run. */
@@ -89,6 +91,8 @@ export class GPT {
   private lastLoss: number | undefined = undefined;
   private lastTraining = false;
   private lastCache: KVCache | undefined = undefined;
+  /** The characters the model reads, when known: train attaches its dataset's, readCheckpoint the file's; saveCheckpoint stores them. */
+  tokenizer: CharTokenizer | undefined = undefined;
 
   private constructor(config: GPTConfig, dtype: DType, tensors: ModelTensors, generator: Generator) {
     this.config = config;
@@ -157,6 +161,11 @@ export class GPT {
       throw new RangeError(`GPT.parameter: no parameter named "${name}"; there are ${this.parameters.length}, e.g. ${some}, ...`);
     }
     return p;
+  }
+
+  /** The layers as a table: kind, shapes and parameter count of each, and the total (print it, or end a notebook cell with it). */
+  summary(): string {
+    return modelSummary(this);
   }
 
   /** Sets every gradient to 0 (backward adds into them). */
