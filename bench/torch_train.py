@@ -15,8 +15,8 @@ from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-from torch_gpt import GPT  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "python"))
+from thelittlebaby_torch import GPT  # noqa: E402
 
 
 def blas():
@@ -37,7 +37,7 @@ def main():
     torch.set_num_threads(1)
     torch.manual_seed(1337)
     model = GPT(config)
-    optimizer = model.optimizer(lr=1e-3)
+    optimizer = model.configure_optimizers(learning_rate=1e-3)
     T = config["blockSize"]
     x = torch.randint(config["vocabSize"], (batch, T))
     y = torch.randint(config["vocabSize"], (batch, T))

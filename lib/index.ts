@@ -37,7 +37,7 @@ export {
   type OutsideRange,
 } from "./diagram/check.js";
 // Beyond the diagram: seeded weights that match PyTorch, linear layers, masks, dropout, multi-head attention, batches.
-export { Generator, defaultGenerator, manualSeed, rand, uniform, DEFAULT_SEED, type RandomOptions } from "./core/random.js";
+export { Generator, defaultGenerator, manualSeed, rand, uniform, DEFAULT_SEED, type RandomOptions, type GeneratorState } from "./core/random.js";
 export { linearLayer, linearForward, affine, asProjection, type LinearLayer, type LinearOptions } from "./attention/linear.js";
 export { dropout, dropoutMask, dropoutWithMask, type DropoutOptions } from "./attention/dropout.js";
 export { causalMask, applyMask } from "./attention/mask.js";
@@ -74,10 +74,10 @@ export { liveOutput, type LiveOutput } from "./plot/index.js";
 // The GPT (lib/gpt/): config, parameters under nanoGPT's names, the model with every gradient by hand, and its optimiser.
 export { normalFill, randn, type NormalOptions } from "./core/random.js";
 export { gemm, type GemmOptions } from "./kernels/gemm.js";
-export { gptConfig, GPT_DEFAULTS, type GPTConfig, type Norm } from "./gpt/config.js";
+export { gptConfig, GPT_DEFAULTS, type Attention, type GPTConfig, type Network, type Norm } from "./gpt/config.js";
 export { parameterShapes, type Parameter } from "./gpt/parameters.js";
 export { GPT, type ForwardOptions, type ForwardResult } from "./gpt/model.js";
-export { AdamW, type AdamWOptions, type AdamWState } from "./gpt/training/adamw.js";
+export { AdamW, type AdamWOptions, type AdamWState, type AdamWStateDict } from "./gpt/training/adamw.js";
 export { learningRate, clipGradNorm, type LearningRateSchedule } from "./gpt/training/schedule.js";
 // The GPT step by step, as matrices: one layer at a time, one block, one whole forward pass kept for pictures.
 export {
@@ -115,7 +115,17 @@ export {
   type GenerateTextOptions,
 } from "./gpt/generate.js";
 export { KVCache, cachedAttentionForward, keepKeysValues } from "./gpt/kvCache.js";
-export { train, trainSettings, type TrainOptions, type TrainProgress, type TrainResult } from "./gpt/training/train.js";
+export { train, trainSettings, type TrainOptions, type TrainSettings, type TrainProgress, type TrainResult } from "./gpt/training/train.js";
+export { saveTrainState, readTrainState, trainStatePath, weightsFingerprint, type TrainState } from "./gpt/training/trainState.js";
+export {
+  fineTune,
+  prepareFineTune,
+  extendVocabulary,
+  type FineTuneDataOptions,
+  type FineTuneSetup,
+  type FineTuneSource,
+  type UnknownChars,
+} from "./gpt/training/fineTune.js";
 export { progressLine, formatDuration, lossCurves, liveTrainingProgress, type LiveDisplay } from "./gpt/training/progress.js";
 export {
   saveCheckpoint,

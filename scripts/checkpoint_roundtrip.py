@@ -2,11 +2,13 @@
 
   /usr/bin/python3 scripts/checkpoint_roundtrip.py            check both directions, print the agreement
   /usr/bin/python3 scripts/checkpoint_roundtrip.py --fixture  also rewrite test/fixtures/gpt/pytorch-*.safetensors,
-                                                              pytorch-logits.json and pytorch-train.json (the tests load them)
+                                                              pytorch-*.json (the tests load them)
 
 Needs PyTorch (Debian: apt install python3-torch; 1.13 is enough) and the built lib (npm run build); not needed by
-the tests or CI, which read the committed fixture. No safetensors package needed: the format is read and written
-below in a few lines, with the layout of the reference writer.
+the tests or CI, which read the committed fixtures. The fixtures were made with OpenBLAS (apt install
+libopenblas0-pthread): with it the same command rewrites them byte for byte (Debian's reference BLAS rounds some
+last bits of the float64 logits differently). No safetensors package needed: python/thelittlebaby_torch.py reads and
+writes the format.
 
 1. ours -> PyTorch: `npm run train` writes a checkpoint after a few steps; a nanoGPT-architecture model in PyTorch
    loads it and its logits on a batch are compared with the lib's (scripts/checkpoint_roundtrip_lib.mjs), in
@@ -17,14 +19,19 @@ below in a few lines, with the layout of the reference writer.
 3. init: GPT.create(config, { seed }) against torch.manual_seed(seed); GPT(config), value for value.
 4. training: the lib's train() against nanoGPT's loop in PyTorch (the same init, the same batches from
    torch.randint, AdamW in two groups, clip_grad_norm_, get_lr), float64, step by step and at each evaluation.
+5. the Python module's load and save: load() of the committed data/shakespeare-char.safetensors and its logits; a
+   nanoGPT ckpt.pt (model_args, a torch.compile'd state_dict, meta.pkl's characters) brought back by load() and
+   save(); save() then load() of mixtures of heads and experts. With --fixture: pytorch-module.json,
+   pytorch-nanogpt.safetensors and pytorch-mixtures.safetensors.
 
-The PyTorch model is scripts/torch_gpt.py's: nanoGPT's model.py with the two differences this project chose:
-GELU is the tanh approximation (as GPT-2; nanoGPT's nn.GELU() is the exact erf form, so set approximate="tanh"
-there to continue a model trained here), and norm="post" puts each LayerNorm after its residual add.
+The PyTorch model is python/thelittlebaby_torch.py's: nanoGPT's model.py with the differences this project chose:
+GELU is the tanh approximation (as GPT-2; nanoGPT's nn.GELU() is the exact erf form), norm="post" puts each
+LayerNorm after its residual add, and the mixtures of heads and experts.
 """
 import json
 import math
-import struct
+import pickle
+import re
 import subprocess
 import sys
 import tempfile
@@ -33,75 +40,16 @@ from pathlib import Path
 import torch
 from torch.nn import functional as F
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from torch_gpt import GPT  # noqa: E402  the project's PyTorch reference model
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "python"))
+import thelittlebaby_torch as tlb  # noqa: E402  the project's PyTorch model and checkpoints
+
 FIXTURES = ROOT / "test" / "fixtures" / "gpt"
-
-# ---------------------------------------------------------------- safetensors, as the reference writes it
-
-DTYPES = {"F64": torch.float64, "F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16}
-NAMES = {v: k for k, v in DTYPES.items()}
-ORDER = ["F64", "F32", "BF16", "F16"]  # widest first, then by name
-
-
-def save_safetensors(path, tensors, metadata):
-    items = sorted(tensors.items(), key=lambda kv: (ORDER.index(NAMES[kv[1].dtype]), kv[0]))
-    header, offset, chunks = {"__metadata__": metadata}, 0, []
-    for name, t in items:
-        data = t.detach().contiguous().cpu().numpy().tobytes()  # little-endian: checked in main()
-        header[name] = {"dtype": NAMES[t.dtype], "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
-        offset += len(data)
-        chunks.append(data)
-    text = json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode()
-    text += b" " * (-len(text) % 8)
-    Path(path).write_bytes(struct.pack("<Q", len(text)) + text + b"".join(chunks))
-
-
-def load_safetensors(path):
-    raw = Path(path).read_bytes()
-    (n,) = struct.unpack("<Q", raw[:8])
-    header = json.loads(raw[8 : 8 + n])
-    metadata = header.pop("__metadata__", {})
-    data = raw[8 + n :]
-    tensors = {}
-    for name, info in header.items():
-        begin, end = info["data_offsets"]
-        t = torch.frombuffer(bytearray(data[begin:end]), dtype=DTYPES[info["dtype"]]) if end > begin else torch.empty(0, dtype=DTYPES[info["dtype"]])
-        tensors[name] = t.reshape(info["shape"]).clone()
-    return tensors, metadata
-
-
-# ---------------------------------------------------------------- the model: nanoGPT's, from scripts/torch_gpt.py
-
-
-def torch_model(config):
-    """torch.manual_seed first for nanoGPT's init; config in the lib's names (GPTConfig)."""
-    return GPT(config)
-
-
-def nanogpt_state_dict(model):
-    """The state_dict as nanoGPT's model.py has it (PyTorch < 2.0): the tied lm_head.weight and the attn.bias masks included."""
-    return model.state_dict()
 
 
 def logits_of(model, idx, targets=None):
     logits, loss = model(idx, torch.zeros_like(idx) if targets is None else targets)
     return logits, (None if targets is None else loss)
-
-
-def model_from_checkpoint(path, dtype):
-    tensors, metadata = load_safetensors(path)
-    config = json.loads(metadata["config"])
-    model = torch_model(config).to(dtype)
-    # The causal masks come from the model; a file written by nanoGPT has them as attn.bias (the same values).
-    state = {k: v.to(dtype) for k, v in tensors.items() if not k.endswith(".attn.bias")}
-    state["lm_head.weight"] = state["transformer.wte.weight"]
-    for i in range(config["nLayer"]):
-        state[f"transformer.h.{i}.attn.bias"] = model.transformer.h[i].attn.bias
-    model.load_state_dict(state, strict=True)
-    return model.eval(), config, metadata
 
 
 # ---------------------------------------------------------------- nanoGPT's training loop, for the lib's train()
@@ -127,11 +75,8 @@ def encode_split(text, chars):
 def pytorch_train(config, o, train_data, val_data, dtype=torch.float64, log=None):
     """nanoGPT's training loop on the batches the lib's TextDataset draws; returns the step and validation losses."""
     torch.manual_seed(o["seed"])
-    model = torch_model(config).to(dtype)
-    params = [p for p in model.parameters()]
-    groups = [{"params": [p for p in params if p.dim() >= 2], "weight_decay": o["weightDecay"]},
-              {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0}]
-    optimizer = torch.optim.AdamW(groups, lr=o["learningRate"], betas=(o["beta1"], o["beta2"]), eps=1e-8)
+    model = tlb.GPT(config).to(dtype)
+    optimizer = model.configure_optimizers(o["weightDecay"], o["learningRate"], (o["beta1"], o["beta2"]))
     B, T = o["batchSize"], config["blockSize"]
 
     def get_batch(data, g):
@@ -189,7 +134,7 @@ def batch(vocab_size, block_size, seed):
 def compare(label, path, tokens, targets):
     worst = {}
     for name, dtype in (("float64", torch.float64), ("float32", torch.float32)):
-        model, _, _ = model_from_checkpoint(path, dtype)
+        model = tlb.load(path, dtype=dtype).eval()
         with torch.no_grad():
             logits, loss = model(tokens, targets)
         ours, our_loss = our_logits(path, name, tokens, targets)
@@ -200,13 +145,14 @@ def compare(label, path, tokens, targets):
 
 
 def pytorch_checkpoint(config, seed, dtype, path, chars, data=None):
-    """A PyTorch model with every parameter non-trivial (LayerNorms and biases too), saved as nanoGPT's state_dict.
-    Given data, it first trains 300 steps there, so that its next-token choices vary as a trained model's do."""
+    """A PyTorch model with every parameter non-trivial (LayerNorms and biases too), saved as nanoGPT's state_dict
+    when given a path. Given data, it first trains 300 steps there, so that its next-token choices vary as a trained
+    model's do."""
     torch.manual_seed(seed)
-    model = torch_model(config)
+    model = tlb.GPT(config)
     if data is not None:
         optimizer = torch.optim.AdamW(model.parameters(), lr=1e-2)
-        T = config["blockSize"]
+        T = model.config.block_size
         for _ in range(300):
             ix = torch.randint(len(data) - T, (32,))
             _, loss = model(torch.stack([data[i : i + T] for i in ix]), torch.stack([data[i + 1 : i + 1 + T] for i in ix]))
@@ -218,9 +164,100 @@ def pytorch_checkpoint(config, seed, dtype, path, chars, data=None):
             if ".ln_" in name or name.endswith(".bias"):
                 p.add_(0.1 * torch.randn_like(p))
     model = model.to(dtype)
-    state = nanogpt_state_dict(model)  # lm_head.weight (tied) and the attn.bias masks included, as nanoGPT's checkpoints
-    save_safetensors(path, state, {"config": json.dumps(config), "vocab": json.dumps(chars, ensure_ascii=False)})
+    if path is not None:
+        state = model.state_dict()  # lm_head.weight (tied) and the attn.bias masks included, as nanoGPT's (PyTorch < 2)
+        tlb.write_safetensors(path, state, {"config": json.dumps(config), "vocab": json.dumps(chars, ensure_ascii=False)})
     return model
+
+
+def forward_record(model, tokenizer, text):
+    """The batch (the text's characters, each predicting the next) and the model's float64 logits and losses on it."""
+    ids = tokenizer.encode(text)
+    tokens, targets = torch.tensor([ids[:-1]]), torch.tensor([ids[1:]])
+    with torch.no_grad():
+        logits, _ = model.double()(tokens, targets)
+    record = {"text": text, "tokens": ids[:-1], "targets": ids[1:], "batch": 1, "time": len(ids) - 1,
+              "logits": logits.flatten().tolist(), "loss": model.ce_loss.item()}
+    if model.aux_loss is not None:
+        record["auxLoss"] = model.aux_loss.item()
+    model.float()  # float32 weights through float64 and back: unchanged
+    return record
+
+
+def nanogpt_run(tmp, train_data, chars):
+    """A nanoGPT run's files, as its train.py and prepare.py leave them: ckpt.pt (model_args; the state_dict of a
+    torch.compile'd model of PyTorch 2, so every name starts with _orig_mod. and there are no attn.bias masks) and
+    meta.pkl (stoi, itos)."""
+    model_args = dict(n_layer=2, n_head=2, n_embd=16, block_size=8, bias=True, vocab_size=len(chars), dropout=0.0)
+    model = pytorch_checkpoint(model_args, 13, torch.float32, None, chars, train_data)
+    state = {"_orig_mod." + k: v for k, v in model.state_dict().items() if not k.endswith(".attn.bias")}
+    checkpoint = {"model": state, "model_args": model_args, "iter_num": 300, "best_val_loss": 2.5,
+                  "config": {"dataset": "shakespeare_char", "n_layer": 2}}
+    torch.save(checkpoint, Path(tmp) / "ckpt.pt")
+    with open(Path(tmp) / "meta.pkl", "wb") as f:
+        pickle.dump({"vocab_size": len(chars), "itos": dict(enumerate(chars)), "stoi": {c: i for i, c in enumerate(chars)}}, f)
+    return Path(tmp) / "ckpt.pt", Path(tmp) / "meta.pkl"
+
+
+def module_checks(tmp, text, chars, train_data, fixtures):
+    """5. The module: load() of the lib's committed checkpoint, a nanoGPT run brought back, mixtures saved and
+    loaded. Writes its checkpoints into fixtures (a folder); returns the records for pytorch-module.json and the
+    failures."""
+    failures, records = [], {}
+    committed = ROOT / "data" / "shakespeare-char.safetensors"
+    model = tlb.load(committed)
+    records["shakespeare-char.safetensors"] = forward_record(model, model.tokenizer, text[:17])
+    again = Path(tmp) / "again.safetensors"
+    tlb.save(model, again, metadata={k: v for k, v in model.metadata.items() if k not in tlb.RESERVED_METADATA})
+    same = again.read_bytes() == committed.read_bytes()
+    print(f"  load() then save() of {committed.relative_to(ROOT)}: {'the same bytes' if same else 'DIFFERENT bytes'}")
+    failures += [] if same else ["save(load(data/shakespeare-char.safetensors)) is not the same file"]
+
+    ckpt, meta = nanogpt_run(tmp, train_data, chars)
+    model = tlb.load(ckpt, vocab=meta)
+    path = Path(fixtures) / "pytorch-nanogpt.safetensors"
+    tlb.save(model, path)
+    records[path.name] = forward_record(model, model.tokenizer, text[100:109])
+    back = tlb.load(path)
+    same = all(torch.equal(t, back.state_dict()[k]) for k, t in model.state_dict().items())
+    print(f"  nanoGPT's ckpt.pt and meta.pkl -> load() -> save() -> load(): {'the same weights' if same else 'DIFFERENT weights'}")
+    failures += [] if same else ["a nanoGPT ckpt.pt does not come back with its weights"]
+    failures += [f"nanoGPT ckpt.pt, {name}: {diff:.3e}" for name, diff in compare_with_lib("nanoGPT ckpt.pt via save()", path, records[path.name]).items()
+                 if diff > (1e-12 if name == "float64" else 1e-4)]
+
+    config = dict(vocabSize=len(chars), blockSize=8, nLayer=2, nHead=2, nEmbd=16, bias=True, attention="moh", network="moe",
+                  nExperts=3, expertTopK=2)
+    model = pytorch_checkpoint(config, 17, torch.float32, None, chars, train_data)
+    path = Path(fixtures) / "pytorch-mixtures.safetensors"
+    tlb.save(model, path, tlb.CharTokenizer(chars))
+    records[path.name] = forward_record(model, tlb.CharTokenizer(chars), text[200:209])
+    back = tlb.load(path)
+    same = back.config == model.config and all(torch.equal(t, back.state_dict()[k]) for k, t in model.state_dict().items())
+    print(f"  moh + top-2 moe: save() -> load(): {'the same config and weights' if same else 'DIFFERENT'}")
+    failures += [] if same else ["a mixture model does not come back with its config and weights"]
+    for name, diff in compare_with_lib("moh + top-2 moe via save()", path, records[path.name]).items():
+        failures += [f"mixtures, {name}: {diff:.3e}"] if diff > (1e-12 if name == "float64" else 1e-4) else []
+    for record in records.values():
+        record["torch"] = torch.__version__
+    return records, failures
+
+
+def compare_with_lib(label, path, record):
+    """The lib's logits on the record's batch beside PyTorch's, float64 and float32 (none when the lib cannot load
+    the file: said, not failed, while the lib lacks a feature the module has)."""
+    request = json.dumps({"tokens": record["tokens"], "targets": record["targets"], "batch": 1, "time": record["time"]})
+    worst = {}
+    for name in ("float64", "float32"):
+        done = subprocess.run(["node", "scripts/checkpoint_roundtrip_lib.mjs", "logits", str(path), name], cwd=ROOT, input=request,
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            said = [line for line in done.stderr.splitlines() if re.match(r"\w*Error: ", line)]
+            print(f"  {label}: the lib does not load it: {said[0] if said else done.stderr.strip()}")
+            return {}
+        reply = json.loads(done.stdout)
+        worst[name] = max(abs(a - b) for a, b in zip(reply["logits"], record["logits"]))
+        print(f"  {label}, {name}: max |logits difference| {worst[name]:.3e}, loss PyTorch {record['loss']:.12f} lib {reply['loss']:.12f}")
+    return worst
 
 
 def main():
@@ -258,8 +295,8 @@ def main():
         created = Path(tmp) / "created.safetensors"
         node("scripts/checkpoint_roundtrip_lib.mjs", "create", json.dumps(config), "1337", str(created))
         torch.manual_seed(1337)
-        reference = nanogpt_state_dict(torch_model(config))
-        mine, _ = load_safetensors(created)
+        reference = tlb.GPT(config).state_dict()
+        mine, _ = tlb.read_safetensors(created)
         differing = [name for name, t in mine.items() if not torch.equal(t, reference[name])]
         print(f"  {len(mine)} tensors, {len(differing)} differ{': ' + ', '.join(differing) if differing else ' (bit for bit)'}")
 
@@ -280,6 +317,11 @@ def main():
     failures += [f"init: {name} differs" for name in differing]
     failures += [f"training: {step_diff:.3e}"] if max(step_diff, eval_diff) > 1e-12 else []
     training = {"config": config, "options": o, "trainLosses": theirs, "evaluations": their_evals, "torch": torch.__version__}
+
+    print("5. python/thelittlebaby_torch.py: load() and save()")
+    with tempfile.TemporaryDirectory() as tmp:
+        records, module_failures = module_checks(tmp, text, chars, train_data, FIXTURES if write_fixture else tmp)
+    failures += module_failures
 
     if write_fixture:
         FIXTURES.mkdir(parents=True, exist_ok=True)
@@ -312,6 +354,7 @@ def main():
             expected[name]["sampling"] = {"temperature": 0.8, "topK": 5, "probabilities": probs.tolist()}
         (FIXTURES / "pytorch-logits.json").write_text(json.dumps(expected) + "\n")
         (FIXTURES / "pytorch-train.json").write_text(json.dumps(training) + "\n")
+        (FIXTURES / "pytorch-module.json").write_text(json.dumps(records) + "\n")
         print(f"wrote the fixtures in {FIXTURES.relative_to(ROOT)}")
     if failures:
         sys.exit("disagreements beyond rounding:\n  " + "\n  ".join(failures))

@@ -9,8 +9,11 @@ const defaults = "nanoGPT's CPU recipe (README: --block_size=64 --batch_size=12 
 
 /** Every option: its kind, default and help. The names are nanoGPT's, so its commands carry over. */
 export const options = {
-  out: { kind: "string", help: "the checkpoint to write (.safetensors), required" },
+  out: { kind: "string", help: "the checkpoint to write (.safetensors), required; the run's state goes beside it (.resume.safetensors)" },
+  init_from: { kind: "string", default: "scratch", help: "scratch; resume (continue the run at --out where it stopped); or a FILE.safetensors to fine-tune" },
   data: { kind: "string", default: "data/tinyshakespeare.txt", help: "the text to train on (relative to the project)" },
+  unknown_chars: { kind: ["error", "extend", "replace"], default: "error", help: "fine-tuning on characters the model lacks: list them, add them, or replace them" },
+  replacement_char: { kind: "string", default: " ", help: "what unknown characters become with --unknown_chars=replace" },
   n_layer: { kind: "integer", default: 4, help: "transformer blocks" },
   n_head: { kind: "integer", default: 4, help: "attention heads per block" },
   n_embd: { kind: "integer", default: 128, help: "embedding width (a multiple of n_head)" },
@@ -22,7 +25,7 @@ export const options = {
   max_iters: { kind: "integer", default: 2000, help: "optimiser steps" },
   learning_rate: { kind: "number", default: 1e-3, help: "peak learning rate" },
   min_lr: { kind: "number", default: 1e-4, help: "learning rate at the end of the cosine decay" },
-  warmup_iters: { kind: "integer", default: 100, help: "steps of linear warmup" },
+  warmup_iters: { kind: "integer", default: undefined, help: "steps of linear warmup (default min(100, lr_decay_iters / 10))" },
   lr_decay_iters: { kind: "integer", default: undefined, help: "step where the decay reaches min_lr (default max_iters)" },
   weight_decay: { kind: "number", default: 0.1, help: "AdamW weight decay (2-D parameters only)" },
   beta1: { kind: "number", default: 0.9, help: "AdamW beta1" },
@@ -45,6 +48,8 @@ export function helpText() {
     "Options use nanoGPT's train.py names, as --name=value or --name value (booleans: --bias or --bias=false).",
     `Defaults: ${defaults}:`,
     "warmup_iters 100, min_lr 1e-4, beta2 0.99, eval_interval 250, eval_iters 20, weight_decay 0.1, grad_clip 1.",
+    "--init_from=FILE.safetensors fine-tunes that checkpoint (its config and characters) on --data; --init_from=resume",
+    "continues the run at --out from where it stopped (Ctrl-C, or --max_iters raised), to the last bit as if it had not.",
     "",
   ];
   for (const [name, o] of Object.entries(options)) {
@@ -88,6 +93,15 @@ function distance(a, b) {
 
 /** The options of a command line, defaults filled in; an unknown or malformed option is an error that says so. */
 export function parseArguments(argv) {
+  const given = givenArguments(argv);
+  const result = {};
+  for (const [name, o] of Object.entries(options)) result[name] = name in given ? given[name] : o.default;
+  if (!result.help && result.out === undefined) throw new Error("train: --out is required, e.g. --out=out/shakespeare.safetensors (see --help)");
+  return result;
+}
+
+/** Only the options the command line gives. */
+export function givenArguments(argv) {
   const given = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -105,10 +119,7 @@ export function parseArguments(argv) {
     }
     given[name] = parseValue(name, spec.kind, text);
   }
-  const result = {};
-  for (const [name, o] of Object.entries(options)) result[name] = name in given ? given[name] : o.default;
-  if (!result.help && result.out === undefined) throw new Error("train: --out is required, e.g. --out=out/shakespeare.safetensors (see --help)");
-  return result;
+  return given;
 }
 
 /** The command that reproduces a run: every option that differs from its default, in the order of --help. */
@@ -121,82 +132,155 @@ export function commandOf(args) {
   return parts.join(" ");
 }
 
+// What makes the model: fine-tuning and resuming take it from the checkpoint (as nanoGPT's init_from does).
+const MODEL_OPTIONS = ["n_layer", "n_head", "n_embd", "block_size", "bias", "norm"];
+// What a resumed run may change: where it is, how far it goes, how often it prints.
+const RESUMABLE = ["out", "init_from", "max_iters", "log_interval"];
+
+/** The run to continue at --out: its checkpoint, its state and the arguments it was started with. */
+function resumedRun(lib, out, args, given) {
+  const checkpoint = lib.readCheckpoint(out);
+  const state = lib.readTrainState(out, checkpoint.model);
+  const saved = JSON.parse(state.metadata.arguments);
+  for (const [name, value] of Object.entries(given)) {
+    if (!RESUMABLE.includes(name) && value !== saved[name]) {
+      throw new Error(`train: --init_from=resume continues the run as it was started (${checkpoint.metadata.command}): --${name}=${value} differs from its ${saved[name]}`);
+    }
+  }
+  const resumed = { ...saved, out: args.out, max_iters: given.max_iters ?? saved.max_iters, log_interval: given.log_interval ?? saved.log_interval };
+  return { checkpoint, state, args: resumed };
+}
+
 async function main(argv) {
-  const args = parseArguments(argv);
+  const given = givenArguments(argv);
+  let args = parseArguments(argv);
   if (args.help) {
     console.log(helpText());
     return;
   }
-  const decay = args.lr_decay_iters ?? args.max_iters;
-  if (args.warmup_iters >= decay) {
-    throw new Error(`train: --warmup_iters ${args.warmup_iters} must be below --lr_decay_iters ${decay} (default --max_iters); e.g. --warmup_iters=${Math.floor(decay / 20)}`);
-  }
   const lib = await import(pathToFileURL(resolve(repoRoot, "lib/dist/index.js")).href);
   const { readFileSync } = await import("node:fs");
-  const text = readFileSync(resolve(repoRoot, args.data), "utf8");
-  const dataset = lib.TextDataset.fromText(text);
-  const config = lib.gptConfig({
-    vocabSize: dataset.vocabSize,
-    blockSize: args.block_size,
-    nLayer: args.n_layer,
-    nHead: args.n_head,
-    nEmbd: args.n_embd,
-    dropout: args.dropout,
-    bias: args.bias,
-    norm: args.norm,
-  });
-  const model = lib.GPT.create(config, { seed: args.seed, dtype: args.dtype });
-  const trainOptions = {
-    steps: args.max_iters,
-    batchSize: args.batch_size,
-    learningRate: args.learning_rate,
-    minLr: args.min_lr,
-    warmupSteps: args.warmup_iters,
-    decaySteps: decay,
-    weightDecay: args.weight_decay,
-    beta1: args.beta1,
-    beta2: args.beta2,
-    gradClip: args.grad_clip,
-    evalInterval: args.eval_interval,
-    evalBatches: args.eval_iters,
-    seed: args.seed,
-  };
-  const settings = lib.trainSettings(model, trainOptions);
   const out = resolve(process.cwd(), args.out);
-  const command = commandOf(args);
+  let model, tokenizer, dataset, command, resume;
+  let evaluations = []; // what the model writes at each evaluation, with the losses (kept in the checkpoint)
+  let fineTuned = {}; // for a fine-tune, what the checkpoint's "training" metadata adds
+  if (args.init_from === "resume") {
+    const run = resumedRun(lib, out, args, given);
+    args = run.args;
+    resume = run.state;
+    ({ model, tokenizer } = run.checkpoint);
+    const text = readFileSync(resolve(repoRoot, args.data), "utf8");
+    const tokens = tokenizer.encode(text, args.unknown_chars === "replace" ? { replacement: args.replacement_char } : {});
+    dataset = new lib.TextDataset(tokens, tokenizer);
+    evaluations = JSON.parse(run.checkpoint.metadata.evaluations);
+    command = run.checkpoint.metadata.command;
+    const training = JSON.parse(run.checkpoint.metadata.training);
+    fineTuned = Object.fromEntries(["init_from", "added", "replaced"].filter((key) => key in training).map((key) => [key, training[key]]));
+  } else {
+    const decay = args.lr_decay_iters ?? args.max_iters;
+    if (args.warmup_iters !== undefined && args.warmup_iters >= decay) {
+      throw new Error(
+        `train: --warmup_iters ${args.warmup_iters} must be below --lr_decay_iters ${decay} (default --max_iters); ` +
+          `e.g. --warmup_iters=${Math.floor(decay / 10)}, or leave it out: the default is min(100, lr_decay_iters / 10)`,
+      );
+    }
+    const text = readFileSync(resolve(repoRoot, args.data), "utf8");
+    command = commandOf(args);
+    if (args.init_from === "scratch") {
+      dataset = lib.TextDataset.fromText(text);
+      tokenizer = dataset.tokenizer;
+      const config = lib.gptConfig({
+        vocabSize: dataset.vocabSize,
+        blockSize: args.block_size,
+        nLayer: args.n_layer,
+        nHead: args.n_head,
+        nEmbd: args.n_embd,
+        dropout: args.dropout,
+        bias: args.bias,
+        norm: args.norm,
+      });
+      model = lib.GPT.create(config, { seed: args.seed, dtype: args.dtype });
+    } else {
+      for (const name of MODEL_OPTIONS) {
+        if (name in given) throw new Error(`train: --${name} comes from the checkpoint when fine-tuning (--init_from=${args.init_from}); leave it out`);
+      }
+      const checkpoint = lib.readCheckpoint(resolve(process.cwd(), args.init_from), { dtype: args.dtype });
+      const setup = lib.prepareFineTune(checkpoint, text, { unknownChars: args.unknown_chars, replacement: args.replacement_char, seed: args.seed });
+      ({ model, tokenizer, dataset } = setup);
+      if (args.dropout !== model.config.dropout) {
+        // Dropout is a training choice, the one a fine-tune may change (as nanoGPT's init_from lets it).
+        const tensors = new Map(model.parameters.map((p) => [p.name, p]));
+        model = lib.GPT.fromParameters(lib.gptConfig({ ...model.config, dropout: args.dropout }), tensors, { dtype: model.dtype });
+      }
+      fineTuned = { init_from: args.init_from };
+      if (setup.added.length > 0) {
+        fineTuned.added = setup.added;
+        console.log(`${setup.added.length} new characters in the vocabulary (ids ${tokenizer.vocabSize - setup.added.length} on): ${setup.added.map((c) => JSON.stringify(c)).join(" ")}`);
+      }
+      if (setup.replaced.length > 0) {
+        fineTuned.replaced = setup.replaced;
+        console.log(`${setup.replaced.length} characters replaced by ${JSON.stringify(args.replacement_char)}: ${setup.replaced.map((c) => JSON.stringify(c)).join(" ")}`);
+      }
+    }
+  }
+  const decay = args.lr_decay_iters ?? args.max_iters;
+  const trainOptions =
+    resume !== undefined
+      ? { resume, steps: args.max_iters }
+      : {
+          steps: args.max_iters,
+          batchSize: args.batch_size,
+          learningRate: args.learning_rate,
+          minLr: args.min_lr,
+          warmupSteps: args.warmup_iters,
+          decaySteps: decay,
+          weightDecay: args.weight_decay,
+          beta1: args.beta1,
+          beta2: args.beta2,
+          gradClip: args.grad_clip,
+          evalInterval: args.eval_interval,
+          evalBatches: args.eval_iters,
+          seed: args.seed,
+        };
+  const settings = lib.trainSettings(model, trainOptions);
+  const statePath = lib.trainStatePath(out);
   const parameters = model.parameters.reduce((n, p) => n + p.data.length, 0);
-  console.log(`${command}`);
-  console.log(`${parameters.toLocaleString("en-US")} parameters, ${dataset.train.length.toLocaleString("en-US")} training and ${dataset.val.length.toLocaleString("en-US")} validation characters, ${args.dtype}`);
+  console.log(resume === undefined ? command : `resuming at step ${resume.step} of ${settings.steps}: ${command}`);
+  console.log(`${parameters.toLocaleString("en-US")} parameters, ${dataset.train.length.toLocaleString("en-US")} training and ${dataset.val.length.toLocaleString("en-US")} validation characters, ${model.dtype}`);
 
   // What the model writes at each evaluation (seeded, from a newline as nanoGPT's sample.py): the checkpoint keeps
   // them with the losses, so that a notebook can show the model improving without training it again.
-  const evaluations = [];
   const record = (progress) => {
-    const sample = lib.generate(model, dataset.tokenizer, "\n", { maxNewTokens: 200, seed: 1337 }).slice(1);
+    const sample = lib.generate(model, tokenizer, "\n", { maxNewTokens: 200, seed: 1337 }).slice(1);
     evaluations.push({ step: progress.step, valLoss: progress.valLoss, sample });
   };
-  const save = (progress) => {
-    // Written beside, then renamed: an interrupted write never leaves a truncated checkpoint behind.
-    const partial = `${out}.partial`;
-    lib.saveCheckpoint(partial, model, {
-      tokenizer: dataset.tokenizer,
+  // The weights and, beside them, the run's state (to resume it); each written beside, then renamed: an interrupted
+  // write never leaves a truncated file behind (and a state file from another moment fails its fingerprint check).
+  const save = (progress, state) => {
+    lib.saveTrainState(`${statePath}.partial`, model, state(), { metadata: { arguments: JSON.stringify(args) } });
+    lib.saveCheckpoint(`${out}.partial`, model, {
+      tokenizer,
       metadata: {
         command,
-        training: JSON.stringify({ ...settings, step: progress.step, valLoss: progress.valLoss, data: args.data }),
+        training: JSON.stringify({ ...settings, step: progress.step, valLoss: progress.valLoss, data: args.data, ...fineTuned }),
         evaluations: JSON.stringify(evaluations),
       },
     });
-    renameSync(partial, out);
+    renameSync(`${statePath}.partial`, statePath);
+    renameSync(`${out}.partial`, out);
   };
 
+  const first = resume?.step ?? 0;
   const tty = process.stdout.isTTY === true;
   let lastDraw = 0;
   const barWidth = 24;
-  const onProgress = (p) => {
+  const onProgress = (p, state) => {
     const line = lib.progressLine(p);
-    if (p.valLoss !== undefined) {
+    if (p.valLoss !== undefined && resume !== undefined && p.step === first) {
+      process.stdout.write(`step ${p.step}: val loss ${p.valLoss.toFixed(4)}, resumed\n`);
+    } else if (p.valLoss !== undefined) {
       record(p);
-      if (p.step > 0) save(p);
+      if (p.step > 0) save(p, state);
       const saved = p.step > 0 ? `, saved ${args.out}` : "";
       process.stdout.write(`${tty ? "\r\x1b[K" : ""}step ${p.step}: val loss ${p.valLoss.toFixed(4)}${saved}\n`);
     }
@@ -209,16 +293,16 @@ async function main(argv) {
       const bar = `[${"#".repeat(filled)}${".".repeat(barWidth - filled)}] ${line}`;
       process.stdout.write(`\r\x1b[K${bar.slice(0, (process.stdout.columns || 200) - 1)}`);
       if (p.step === p.steps) process.stdout.write("\n");
-    } else if (p.step > 0 && (p.step % args.log_interval === 0 || p.step === p.steps)) {
+    } else if (p.step > first && (p.step % args.log_interval === 0 || p.step === p.steps)) {
       process.stdout.write(`${line}\n`);
     }
   };
-  const { history, interrupted } = await lib.train(model, dataset, trainOptions, onProgress);
+  const { history, interrupted, state } = await lib.train(model, dataset, trainOptions, onProgress);
   if (interrupted) {
-    // Ctrl-C: train() stopped after the step it was in; keep what was learned.
+    // Ctrl-C: train() stopped after the step it was in; keep what was learned, and where the run is.
     const last = history[history.length - 1];
-    if (last.step > 0) save(last);
-    const kept = last.step > 0 ? `checkpoint ${args.out} (no evaluation at this step)` : "nothing trained, no checkpoint written";
+    if (last.step > first) save(last, () => state);
+    const kept = last.step > first ? `checkpoint ${args.out} (no evaluation at this step); --init_from=resume continues it` : "nothing new trained, nothing written";
     process.stdout.write(`${tty ? "\n" : ""}interrupted after step ${last.step}: ${kept}\n`);
     process.exitCode = 130;
     return;

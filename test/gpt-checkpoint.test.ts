@@ -16,6 +16,7 @@ import {
   writeSafetensors,
   type StoredTensor,
 } from "../lib/index.js";
+import { maxDifference } from "./helpers/maxDifference.js";
 
 const fixtures = join(import.meta.dirname, "fixtures", "gpt");
 // Written by scripts/checkpoint_roundtrip.py --fixture: nanoGPT-architecture models in PyTorch 1.13, their
@@ -34,13 +35,6 @@ const expected = JSON.parse(readFileSync(join(fixtures, "pytorch-logits.json"), 
   }
 >;
 const dir = mkdtempSync(join(tmpdir(), "checkpoint-"));
-
-function maxDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
-  return worst;
-}
 
 describe("checkpoints written by PyTorch", () => {
   for (const [name, config] of [

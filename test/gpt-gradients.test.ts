@@ -10,6 +10,10 @@ import { residualBackward, residualForward } from "../lib/gpt/layers/residual.js
 import { crossEntropyBackward, crossEntropyForward } from "../lib/gpt/layers/crossEntropy.js";
 import { attentionBackward, attentionForward, attentionState } from "../lib/gpt/layers/attention.js";
 import { applyDropout, drawDropoutMask } from "../lib/gpt/layers/dropout.js";
+import { headMixtureState, mixtureOfHeadsBackward, mixtureOfHeadsForward } from "../lib/gpt/layers/mixtureOfHeads.js";
+import { expertMixtureState, mixtureOfExpertsBackward, mixtureOfExpertsForward } from "../lib/gpt/layers/mixtureOfExperts.js";
+import type { MlpWeights } from "../lib/gpt/layers/mlp.js";
+import type { GPTConfig } from "../lib/gpt/config.js";
 import { GPT } from "../lib/gpt/model.js";
 
 const generator = new Generator(42);
@@ -123,24 +127,77 @@ describe("layer gradients against finite differences (float64)", () => {
       expectGradients({ qkv }, loss, { qkv: dqkv });
     });
   }
+
+  it("mixture of heads: qkv, the gate's input x and the gate g_proj", () => {
+    const B = 2, T = 4, C = 6, nHead = 3, hs = C / nHead, N = B * T;
+    const qkv = random(N * 3 * C, 1.5), x = random(N * C), gate = random(nHead * C), R = random(N * hs), out = new Float64Array(N * hs);
+    const attention = attentionState("float64", B, T, C, nHead, false), mix = headMixtureState("float64", B, T, C, nHead);
+    const loss = (): number => (mixtureOfHeadsForward(out, qkv, x, gate, attention, mix, B, T, C, nHead), dot(out, R));
+    loss();
+    const dqkv = new Float64Array(N * 3 * C), dgate = new Float64Array(nHead * C);
+    mixtureOfHeadsBackward(dqkv, dgate, R, x, gate, attention, mix, B, T, C, nHead);
+    expectGradients({ qkv, x, gate }, loss, { qkv: dqkv, x: mix.dx as Float64Array, gate: dgate });
+  });
+
+  const expertWeights = (E: number, C: number, bias: boolean): MlpWeights[] =>
+    Array.from({ length: E }, () => ({ fcW: random(4 * C * C), fcB: bias ? random(4 * C) : null, fcProjW: random(4 * C * C), fcProjB: bias ? random(C) : null }));
+  const zeros = (a: ArrayLike<number> | null): Float64Array | null => (a === null ? null : new Float64Array(a.length));
+  const zerosLike = (experts: MlpWeights[]): MlpWeights[] =>
+    experts.map((w) => ({ fcW: zeros(w.fcW) as Float64Array, fcB: zeros(w.fcB), fcProjW: zeros(w.fcProjW) as Float64Array, fcProjB: zeros(w.fcProjB) }));
+  for (const topK of [null, 1, 2]) {
+    it(`mixture of experts, ${topK === null ? "dense" : `sparse top-${topK} with its load-balancing loss`}: x, the gate and every expert`, () => {
+      const N = 7, C = 3, E = 4, auxScale = 0.7;
+      const x = random(N * C, 1.5), gate = random(E * C, 2), R = random(N * C), out = new Float64Array(N * C);
+      const experts = expertWeights(E, C, true);
+      const state = expertMixtureState("float64", N, C, E, topK);
+      const loss = (): number => {
+        const aux = mixtureOfExpertsForward(out, x, gate, experts, state, N, C, topK);
+        return dot(out, R) + auxScale * (aux ?? 0);
+      };
+      loss();
+      // top-2 uses every expert here; top-1 leaves one idle, whose gradients must be exactly 0
+      if (topK !== null) expect(new Set(state.choices).size).toBe(topK === 1 ? E - 1 : E);
+      const dx = new Float64Array(N * C), dgate = new Float64Array(E * C), grads = zerosLike(experts);
+      mixtureOfExpertsBackward(dx, dgate, grads, R, x, gate, experts, state, N, C, topK, auxScale);
+      const inputs: Record<string, Float64Array> = { x, gate }, analytic: Record<string, Float64Array> = { x: dx, gate: dgate };
+      experts.forEach((w, e) => {
+        for (const key of ["fcW", "fcB", "fcProjW", "fcProjB"] as const) {
+          inputs[`experts.${e}.${key}`] = w[key] as Float64Array;
+          analytic[`experts.${e}.${key}`] = grads[e][key] as Float64Array;
+        }
+      });
+      expectGradients(inputs, loss, analytic);
+    });
+  }
 });
 
 describe("the whole GPT's gradients against finite differences (float64)", () => {
-  const cases = [
+  const cases: (Pick<GPTConfig, "norm" | "bias" | "dropout"> & Partial<GPTConfig>)[] = [
     { norm: "pre", bias: true, dropout: 0 },
     { norm: "post", bias: true, dropout: 0 },
     { norm: "pre", bias: false, dropout: 0.2 },
     { norm: "post", bias: false, dropout: 0.2 },
-  ] as const;
-  for (const { norm, bias, dropout } of cases) {
-    it(`norm ${norm}, bias ${bias}, dropout ${dropout}: a few values of every parameter`, () => {
-      const config = { vocabSize: 7, blockSize: 6, nLayer: 2, nHead: 2, nEmbd: 4, dropout, bias, norm };
+    { norm: "pre", bias: true, dropout: 0, attention: "moh" },
+    { norm: "post", bias: false, dropout: 0.2, attention: "moh" },
+    { norm: "pre", bias: true, dropout: 0, network: "moe", nExperts: 3 },
+    { norm: "post", bias: false, dropout: 0.2, attention: "moh", network: "moe" },
+    { norm: "pre", bias: true, dropout: 0, network: "moe", nExperts: 3, expertTopK: 2, auxLossWeight: 0.5 },
+    { norm: "post", bias: false, dropout: 0.2, network: "moe", expertTopK: 1 },
+  ];
+  for (const { norm, bias, dropout, ...mixtures } of cases) {
+    const named = Object.entries(mixtures).map(([k, v]) => `, ${k} ${v}`).join("");
+    it(`norm ${norm}, bias ${bias}, dropout ${dropout}${named}: a few values of every parameter`, () => {
+      const config = { vocabSize: 7, blockSize: 6, nLayer: 2, nHead: 2, nEmbd: 4, dropout, bias, norm, ...mixtures };
       const model = GPT.create(config, { seed: 3, dtype: "float64" });
       for (const p of model.parameters) for (let i = 0; i < p.data.length; i++) p.data[i] += (generator.nextDouble() - 0.5) * 0.6;
       const tokens = [1, 2, 3, 4, 5, 6, 0, 0, 1, 3];
       const targets = [2, 3, 4, 5, 6, 0, 1, 1, 3, 3];
       // a fresh generator per forward: the same dropout masks every time
-      const loss = (): number => model.forward(tokens, 2, 5, { targets, training: true, generator: new Generator(11) }).loss as number;
+      // what backward differentiates: the cross-entropy plus, for a sparse mixture of experts, the weighted balancing loss
+      const loss = (): number => {
+        const result = model.forward(tokens, 2, 5, { targets, training: true, generator: new Generator(11) });
+        return (result.loss as number) + (model.config.auxLossWeight ?? 0) * (result.auxLoss ?? 0);
+      };
       loss();
       model.zeroGrad();
       model.backward();

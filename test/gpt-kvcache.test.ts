@@ -42,6 +42,17 @@ describe("KVCache", () => {
     });
   }
 
+  for (const [name, mixtures] of [
+    ["a mixture of heads", { attention: "moh" }],
+    ["a dense mixture of experts", { network: "moe", nExperts: 3 }],
+    ["a sparse mixture of experts, top 1 of 3", { network: "moe", nExperts: 3, expertTopK: 1 }],
+  ] as const) {
+    it(`serves ${name}: float64 to 1e-12 past the context`, () => {
+      const model = GPT.create(gptConfig({ vocabSize: 13, blockSize: 8, nLayer: 2, nHead: 3, nEmbd: 12, ...mixtures }), { seed: 4, dtype: "float64" });
+      expect(worstDifference(model, tokensOf(20, 13))).toBeLessThan(1e-12);
+    });
+  }
+
   it("keeps each position's keys and values: the K and V columns of the plain forward's fused projection", () => {
     const model = GPT.create(gptConfig({ vocabSize: 11, blockSize: 8, nLayer: 2, nHead: 3, nEmbd: 12 }), { seed: 5, dtype: "float64" });
     const tokens = [3, 1, 4, 1, 5, 9];

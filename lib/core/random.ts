@@ -42,6 +42,14 @@ function drawUniform(g: Generator, lo: number, span: number): number {
   return f(f(g.nextFloat32() * span) + lo);
 }
 
+/** A Generator's place in its sequence: MT19937's 624 words, the next word's index, a kept normal draw. */
+export interface GeneratorState {
+  seed: number;
+  index: number;
+  state: ArrayLike<number>;
+  cachedNormal: number | null;
+}
+
 /**
  * The Mersenne Twister MT19937 behind torch.Generator on CPU.
  *
@@ -80,6 +88,29 @@ export class Generator {
   /** The seed the sequence started from, like torch.Generator.initial_seed. */
   get initialSeed(): number {
     return this.seed;
+  }
+
+  /** Where the sequence is, to continue it later exactly (as torch.Generator.get_state): a copy. */
+  getState(): GeneratorState {
+    return { seed: this.seed, index: this.index, state: Uint32Array.from(this.state), cachedNormal: this.cachedNormal };
+  }
+
+  /** Continues the sequence from a getState() (as torch.Generator.set_state). */
+  setState(state: GeneratorState): this {
+    const fn = "Generator.setState";
+    if (typeof state !== "object" || state === null) throw new TypeError(`${fn}: expected a state from getState(), got ${describe(state)}`);
+    const { seed, index, state: words, cachedNormal } = state;
+    checkSeed(fn, seed);
+    if (!Number.isInteger(index) || index < 0 || index > N) throw new RangeError(`${fn}: index ${index} must be an integer in [0, ${N}]`);
+    if (words?.length !== N || !Array.from(words).every((w) => Number.isInteger(w) && w >= 0 && w < TWO_POW_32)) {
+      throw new RangeError(`${fn}: state must be ${N} integers in [0, 2^32)`);
+    }
+    if (cachedNormal !== null && !Number.isFinite(cachedNormal)) throw new RangeError(`${fn}: cachedNormal ${cachedNormal} must be a finite number or null`);
+    this.seed = seed;
+    this.state.set(words);
+    this.index = index;
+    this.cachedNormal = cachedNormal;
+    return this;
   }
 
   /** The next 32-bit output, an integer in [0, 2^32). */

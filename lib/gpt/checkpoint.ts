@@ -6,6 +6,7 @@ import { checkOptions } from "../core/options.js";
 import { gptConfig, type GPTConfig } from "./config.js";
 import { GPT } from "./model.js";
 import { CharTokenizer } from "./training/tokenizer.js";
+import { saveTrainState, trainStatePath, type TrainState } from "./training/trainState.js";
 
 /** The metadata keys saveCheckpoint writes itself. */
 const RESERVED = ["format", "config", "vocab"];
@@ -16,6 +17,8 @@ export interface SaveCheckpointOptions {
   tokenizer?: CharTokenizer;
   /** More strings to keep with the weights: how it was trained, the command, the losses. */
   metadata?: Record<string, string>;
+  /** Where the run is (train's result.state): written beside, to trainStatePath(path), so that the run can resume. */
+  trainState?: TrainState;
 }
 
 // Shapes as the model prints them, PyTorch-like.
@@ -29,7 +32,7 @@ const shapeText = (shape: readonly number[]): string => `(${shape.join(", ")})`;
  */
 export function saveCheckpoint(path: string, model: GPT, options: SaveCheckpointOptions = {}): void {
   const fn = "saveCheckpoint";
-  const { metadata = {} } = checkOptions(fn, options, { tokenizer: "object", metadata: "object" });
+  const { metadata = {}, trainState } = checkOptions(fn, options, { tokenizer: "object", metadata: "object", trainState: "object" });
   if (!(model instanceof GPT)) throw new TypeError(`${fn}: expected a GPT, got ${typeof model}`);
   const tokenizer = options.tokenizer ?? model.tokenizer;
   for (const key of Object.keys(metadata)) {
@@ -53,6 +56,7 @@ export function saveCheckpoint(path: string, model: GPT, options: SaveCheckpoint
     config: JSON.stringify(model.config),
     ...(tokenizer === undefined ? {} : { vocab: JSON.stringify(tokenizer.chars) }),
   });
+  if (trainState !== undefined) saveTrainState(trainStatePath(path), model, trainState);
 }
 
 export interface LoadCheckpointOptions {

@@ -1,7 +1,10 @@
-// The shape of a GPT: nanoGPT's GPTConfig, plus TheLittleBaby's choice of where the LayerNorm sits.
+// The shape of a GPT: nanoGPT's GPTConfig, plus TheLittleBaby's choices of where the LayerNorm sits, of the
+// attention (heads side by side, or a mixture of heads) and of the network (one MLP, or a mixture of experts).
 import { requireOptions } from "../core/options.js";
 
 export type Norm = "pre" | "post";
+export type Attention = "mha" | "moh";
+export type Network = "mlp" | "moe";
 
 export interface GPTConfig {
   /** Number of distinct tokens (65 characters for Shakespeare). */
@@ -18,6 +21,20 @@ export interface GPTConfig {
   bias: boolean;
   /** "pre": x + f(LN(x)), as GPT-2 and nanoGPT; "post": LN(x + f(x)), as the original Transformer. */
   norm: Norm;
+  /**
+   * "moh": a mixture of heads (layers/mixtureOfHeads.ts): the heads' outputs summed with a per-token gate instead
+   * of side by side. Absent means "mha", nanoGPT's attention (a checked config leaves the defaults out, so that
+   * every model and checkpoint from before these options is unchanged).
+   */
+  attention?: Attention;
+  /** "moe": a mixture of experts (layers/mixtureOfExperts.ts) in place of the MLP. Absent means "mlp". */
+  network?: Network;
+  /** With network "moe": the number of experts (default 4). */
+  nExperts?: number;
+  /** With network "moe": each token goes to its k best experts only (sparse). Absent: every expert runs on every token (dense). */
+  expertTopK?: number;
+  /** With a sparse "moe": the load-balancing loss's weight in what backward differentiates (default 0.01). */
+  auxLossWeight?: number;
 }
 
 /** nanoGPT's CPU recipe (config/train_shakespeare_char.py with its CPU overrides), vocabulary aside. */
@@ -32,7 +49,14 @@ const SPEC = {
   dropout: { kind: "finite", min: 0 },
   bias: "boolean",
   norm: ["pre", "post"],
+  attention: ["mha", "moh"],
+  network: ["mlp", "moe"],
+  nExperts: { kind: "integer", min: 2 },
+  expertTopK: { kind: "integer", min: 1 },
+  auxLossWeight: { kind: "finite", min: 0 },
 } as const;
+
+const MOE_DEFAULTS = { nExperts: 4, auxLossWeight: 0.01 };
 
 /** A checked config: the defaults filled in; vocabSize is required. */
 export function gptConfig(options: Partial<GPTConfig> & { vocabSize: number }): GPTConfig {
@@ -41,7 +65,31 @@ export function gptConfig(options: Partial<GPTConfig> & { vocabSize: number }): 
   const config: GPTConfig = { ...GPT_DEFAULTS, ...stripUndefined(options) } as GPTConfig;
   if (config.nEmbd % config.nHead !== 0) throw new RangeError(`gptConfig: nEmbd ${config.nEmbd} is not divisible by nHead ${config.nHead}`);
   if (!(config.dropout < 1)) throw new RangeError(`gptConfig: dropout ${config.dropout} must be in [0, 1)`);
-  return config;
+  return withMixtures(config);
+}
+
+// The mixture options, checked against each other; the defaults ("mha", "mlp") left out.
+function withMixtures(config: GPTConfig): GPTConfig {
+  const { attention, network, nExperts, expertTopK, auxLossWeight, ...rest } = config;
+  const moe = network === "moe";
+  if (!moe) {
+    for (const [name, value] of [["nExperts", nExperts], ["expertTopK", expertTopK]] as const) {
+      if (value !== undefined) throw new RangeError(`gptConfig: ${name} ${value} is an option of network "moe" (a mixture of experts); this config's network is "mlp"`);
+    }
+  }
+  if (auxLossWeight !== undefined && !(moe && expertTopK !== undefined)) {
+    throw new RangeError(`gptConfig: auxLossWeight ${auxLossWeight} weighs the load-balancing loss of a sparse mixture of experts (network "moe" with expertTopK); this config has none`);
+  }
+  const checked: GPTConfig = { ...rest };
+  if (attention === "moh") checked.attention = "moh";
+  if (!moe) return checked;
+  checked.network = "moe";
+  checked.nExperts = nExperts ?? MOE_DEFAULTS.nExperts;
+  if (expertTopK === undefined) return checked;
+  if (expertTopK > checked.nExperts) throw new RangeError(`gptConfig: expertTopK ${expertTopK} is more than nExperts ${checked.nExperts}`);
+  checked.expertTopK = expertTopK;
+  checked.auxLossWeight = auxLossWeight ?? MOE_DEFAULTS.auxLossWeight;
+  return checked;
 }
 
 function stripUndefined(options: object): object {

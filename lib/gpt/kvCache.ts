@@ -75,10 +75,6 @@ export class KVCache {
 
   constructor(model: GPT) {
     if (!(model instanceof GPT)) throw new TypeError(`KVCache: expected a GPT, got ${model === null ? "null" : typeof model}`);
-    const attention = (model.config as { attention?: string }).attention;
-    if (attention !== undefined && attention !== "mha") {
-      throw new RangeError(`KVCache: attention "${attention}" has no cached forward yet; generate with { cache: false }`);
-    }
     const { nLayer, nEmbd: C, blockSize } = model.config;
     const FloatArray = model.dtype === "float32" ? Float32Array : Float64Array;
     this.model = model;

@@ -12,9 +12,11 @@ import { attentionBackward, attentionForward, attentionState, readableAttention,
 import { crossEntropyBackward, crossEntropyForward } from "./layers/crossEntropy.js";
 import { applyDropout, drawDropoutMask } from "./layers/dropout.js";
 import { embeddingBackward, embeddingForward } from "./layers/embedding.js";
-import { geluBackward, geluForward } from "./layers/gelu.js";
 import { layerNormBackward, layerNormForward } from "./layers/layerNorm.js";
 import { linearBackward, linearForward } from "./layers/linear.js";
+import { mlpBackward, mlpForward, type MlpWeights } from "./layers/mlp.js";
+import { headMixtureState, mixHeadsByGate, mixtureOfHeadsBackward, mixtureOfHeadsForward, type HeadMixtureState } from "./layers/mixtureOfHeads.js";
+import { expertMixtureState, mixtureOfExpertsBackward, mixtureOfExpertsForward, type ExpertMixtureState } from "./layers/mixtureOfExperts.js";
 import { residualBackward, residualForward } from "./layers/residual.js";
 import type { KVCache } from "./kvCache.js";
 import type { CharTokenizer } from "./training/tokenizer.js";
@@ -38,11 +40,18 @@ export interface ForwardResult {
   /** (B, T, vocabSize), row-major. The model's own buffer: the next forward overwrites it (slice() to keep it). */
   logits: Float;
   loss: number | undefined;
+  /**
+   * A sparse mixture of experts' load-balancing loss, summed over layers (with targets; absent otherwise). loss
+   * stays the cross-entropy alone; backward differentiates loss + auxLossWeight * auxLoss.
+   */
+  auxLoss?: number;
 }
 
 interface BlockParameters {
   ln1w: Float; ln1b: Float | null; attnW: Float; attnB: Float | null; projW: Float; projB: Float | null;
   ln2w: Float; ln2b: Float | null; fcW: Float; fcB: Float | null; fcProjW: Float; fcProjB: Float | null;
+  /** attention "moh": g_proj; network "moe": the gate and the experts (fcW... stay empty then). */
+  headGateW: Float | null; expertGateW: Float | null; experts: MlpWeights[];
 }
 
 // The activations of one block. Pre-norm: res1 = x + attn(ln1(x)), res2 = res1 + mlp(ln2(res1)), output res2.
@@ -54,6 +63,7 @@ interface BlockActivations {
   ln2: Float; ln2Mean: Float; ln2Rstd: Float;
   fc: Float; geluTanh: Float; gelu: Float; mlpProj: Float; mlpMask: Float | null;
   res2: Float;
+  headMixture: HeadMixtureState | null; expertMixture: ExpertMixtureState | null;
 }
 
 interface Buffers {
@@ -89,6 +99,7 @@ export class GPT {
   private readonly generator: Generator;
   private buffers: Buffers | null = null;
   private lastLoss: number | undefined = undefined;
+  private lastAuxLoss: number | undefined = undefined;
   private lastTraining = false;
   private lastCache: KVCache | undefined = undefined;
   /** The characters the model reads, when known: train attaches its dataset's, readCheckpoint the file's; saveCheckpoint stores them. */
@@ -209,6 +220,7 @@ export class GPT {
     embeddingForward(buf.embedding, buf.tokens, wte, this.parameter("transformer.wpe.weight").data, B, T, C, start);
     if (drop) this.dropout(buf.embedding, buf.embeddingMask as Float, N * C, generator);
     let x = buf.embedding;
+    this.lastAuxLoss = undefined;
     for (let l = 0; l < nLayer; l++) x = this.blockForward(l, x, B, T, drop, generator);
     layerNormForward(buf.lnf, buf.lnfMean, buf.lnfRstd, x, this.parameter("transformer.ln_f.weight").data, this.bias("transformer.ln_f.bias"), N, C);
     linearForward(buf.logits, buf.lnf, wte, null, N, C, V); // the LM head is wte itself: logits = ln_f(x) wte^T
@@ -222,7 +234,7 @@ export class GPT {
     const loss = crossEntropyForward(buf.probs, buf.logits, buf.targets, N, V);
     if (!Number.isFinite(loss)) throw new RangeError(`GPT.forward: the loss is ${loss}; a weight or an activation overflowed (a learning rate too high?)`);
     this.lastLoss = loss;
-    return { logits, loss };
+    return this.lastAuxLoss === undefined ? { logits, loss } : { logits, loss, auxLoss: this.lastAuxLoss };
   }
 
   /** Gradients of the last forward's loss, ADDED into every parameter.grad (call zeroGrad first). */
@@ -260,10 +272,17 @@ export class GPT {
     const h = `transformer.h.${l}`;
     const get = (name: string): Float => this.parameter(`${h}.${name}`)[which];
     const maybe = (name: string): Float | null => (this.config.bias ? get(name) : null);
+    const mlp = (prefix: string): MlpWeights => ({
+      fcW: get(`${prefix}.c_fc.weight`), fcB: maybe(`${prefix}.c_fc.bias`), fcProjW: get(`${prefix}.c_proj.weight`), fcProjB: maybe(`${prefix}.c_proj.bias`),
+    });
+    const moe = this.config.network === "moe", none = new Float64Array(0);
     return {
       ln1w: get("ln_1.weight"), ln1b: maybe("ln_1.bias"), attnW: get("attn.c_attn.weight"), attnB: maybe("attn.c_attn.bias"),
       projW: get("attn.c_proj.weight"), projB: maybe("attn.c_proj.bias"), ln2w: get("ln_2.weight"), ln2b: maybe("ln_2.bias"),
-      fcW: get("mlp.c_fc.weight"), fcB: maybe("mlp.c_fc.bias"), fcProjW: get("mlp.c_proj.weight"), fcProjB: maybe("mlp.c_proj.bias"),
+      ...(moe ? { fcW: none, fcB: null, fcProjW: none, fcProjB: null } : mlp("mlp")),
+      headGateW: this.config.attention === "moh" ? get("attn.g_proj.weight") : null,
+      expertGateW: moe ? get("mlp.gate.weight") : null,
+      experts: moe ? Array.from({ length: this.config.nExperts as number }, (_, e) => mlp(`mlp.experts.${e}`)) : [],
     };
   }
 
@@ -311,20 +330,31 @@ export class GPT {
     if (drop) drawDropoutMask(a.attention.mask as Float, this.config.dropout, generator, B * nHead * T * T);
     const cache = this.lastCache;
     cache?.keep(l, a.qkv, T);
-    if (cache !== undefined && cache.length > 0) cache.attend(l, a.attY, a.qkv, T);
-    else attentionForward(a.attY, a.qkv, a.attention, B, T, C, nHead);
-    linearForward(a.attProj, a.attY, p.projW, p.projB, N, C, C);
+    if (cache !== undefined && cache.length > 0) {
+      // the new rows attend to the kept ones too: the heads side by side (mha), then mixed by the gate (moh)
+      cache.attend(l, a.headMixture === null ? a.attY : a.headMixture.heads, a.qkv, T);
+      if (a.headMixture !== null) mixHeadsByGate(a.attY, input, p.headGateW as Float, a.headMixture, N, C, nHead);
+    } else if (a.headMixture === null) attentionForward(a.attY, a.qkv, a.attention, B, T, C, nHead);
+    else mixtureOfHeadsForward(a.attY, a.qkv, input, p.headGateW as Float, a.attention, a.headMixture, B, T, C, nHead);
+    linearForward(a.attProj, a.attY, p.projW, p.projB, N, this.attentionWidth(), C);
     if (drop) this.dropout(a.attProj, a.attMask as Float, N * C, generator);
   }
 
-  // mlpProj = dropout(c_proj(gelu(c_fc(input))))
+  // The width c_proj reads: the heads side by side (C), or their mixture (one head, hs).
+  private attentionWidth(): number {
+    return this.config.attention === "moh" ? this.config.nEmbd / this.config.nHead : this.config.nEmbd;
+  }
+
+  // mlpProj = dropout(c_proj(gelu(c_fc(input)))), or dropout(the mixture of experts(input))
   private mlpBranch(l: number, input: Float, N: number, drop: boolean, generator: Generator): void {
     const C = this.config.nEmbd;
     const p = this.blockParameters[l];
     const a = (this.buffers as Buffers).blocks[l];
-    linearForward(a.fc, input, p.fcW, p.fcB, N, C, 4 * C);
-    geluForward(a.gelu, a.geluTanh, a.fc, N * 4 * C);
-    linearForward(a.mlpProj, a.gelu, p.fcProjW, p.fcProjB, N, 4 * C, C);
+    if (a.expertMixture === null) mlpForward(a.mlpProj, a, input, p, N, C);
+    else {
+      const aux = mixtureOfExpertsForward(a.mlpProj, input, p.expertGateW as Float, p.experts, a.expertMixture, N, C, this.config.expertTopK ?? null);
+      if (aux !== undefined) this.lastAuxLoss = (this.lastAuxLoss ?? 0) + aux;
+    }
     if (drop) this.dropout(a.mlpProj, a.mlpMask as Float, N * C, generator);
   }
 
@@ -369,9 +399,12 @@ export class GPT {
     const g = this.blockGradients[l];
     const a = buf.blocks[l];
     const dProj = this.throughDropout(dOut, a.attMask, N * C);
-    linearBackward(buf.dAttY, g.projW, g.projB, dProj, a.attY, p.projW, N, C, C);
-    attentionBackward(buf.dqkv, buf.dAttY, a.attention, B, T, C, nHead);
+    linearBackward(buf.dAttY, g.projW, g.projB, dProj, a.attY, p.projW, N, this.attentionWidth(), C);
+    const mix = a.headMixture;
+    if (mix === null) attentionBackward(buf.dqkv, buf.dAttY, a.attention, B, T, C, nHead);
+    else mixtureOfHeadsBackward(buf.dqkv, g.headGateW as Float, buf.dAttY, input, p.headGateW as Float, a.attention, mix, B, T, C, nHead);
     linearBackward(dInput, g.attnW, g.attnB, buf.dqkv, input, p.attnW, N, C, 3 * C);
+    if (mix !== null) residualBackward(dInput, mix.dx, N * C); // input fed the gate too: its two gradients add
   }
 
   private mlpBranchBackward(l: number, dOut: Float, dInput: Float, input: Float, N: number): void {
@@ -381,9 +414,11 @@ export class GPT {
     const g = this.blockGradients[l];
     const a = buf.blocks[l];
     const dProj = this.throughDropout(dOut, a.mlpMask, N * C);
-    linearBackward(buf.dGelu, g.fcProjW, g.fcProjB, dProj, a.gelu, p.fcProjW, N, 4 * C, C);
-    geluBackward(buf.dFc, buf.dGelu, a.fc, a.geluTanh, N * 4 * C);
-    linearBackward(dInput, g.fcW, g.fcB, buf.dFc, input, p.fcW, N, C, 4 * C);
+    if (a.expertMixture === null) mlpBackward(dInput, g, dProj, input, a, p, buf, N, C);
+    else {
+      const { expertTopK = null, auxLossWeight = 0 } = this.config;
+      mixtureOfExpertsBackward(dInput, g.expertGateW as Float, g.experts, dProj, input, p.expertGateW as Float, p.experts, a.expertMixture, N, C, expertTopK, auxLossWeight);
+    }
   }
 
   // Dropout's gradient is its mask times dOut; dOut itself is still needed by the residual, so into a scratch.
@@ -413,21 +448,27 @@ export class GPT {
   }
 
   private allocate(capacityB: number, capacityT: number, B: number, T: number): Buffers {
-    const { nEmbd: C, nHead, nLayer, dropout } = this.config;
+    const { nEmbd: C, nHead, nLayer, dropout, nExperts = 0, expertTopK = null } = this.config;
     const N = capacityB * capacityT, withDropout = dropout > 0;
     const views = this.tensors.activations(activationShapes(this.config, capacityB, capacityT, readableAttention(this.dtype, withDropout)));
     const f = (name: string): Float => views.get(name) as Float;
     const maybe = (name: string): Float | null => views.get(name) ?? null;
+    const none = this.dtype === "float32" ? new Float32Array(0) : new Float64Array(0); // the MLP's buffers, in a model of experts
+    // the views under a prefix, by the rest of their names: a layer state's own names
+    const under = (prefix: string): Map<string, Float> =>
+      new Map([...views].filter(([name]) => name.startsWith(prefix)).map(([name, view]) => [name.slice(prefix.length), view]));
     const blocks: BlockActivations[] = [];
     for (let l = 0; l < nLayer; l++) {
       const h = (name: string): string => `h.${l}.${name}`;
-      const attention = new Map([...views].filter(([name]) => name.startsWith(h("attention."))).map(([name, view]) => [name.slice(h("attention.").length), view]));
       blocks.push({
         ln1: f(h("ln1")), ln1Mean: f(h("ln1Mean")), ln1Rstd: f(h("ln1Rstd")),
-        qkv: f(h("qkv")), attention: attentionState(this.dtype, capacityB, capacityT, C, nHead, withDropout, attention),
+        qkv: f(h("qkv")), attention: attentionState(this.dtype, capacityB, capacityT, C, nHead, withDropout, under(h("attention."))),
         attY: f(h("attY")), attProj: f(h("attProj")), attMask: maybe(h("attMask")), res1: f(h("res1")),
         ln2: f(h("ln2")), ln2Mean: f(h("ln2Mean")), ln2Rstd: f(h("ln2Rstd")),
-        fc: f(h("fc")), geluTanh: f(h("geluTanh")), gelu: f(h("gelu")), mlpProj: f(h("mlpProj")), mlpMask: maybe(h("mlpMask")), res2: f(h("res2")),
+        fc: maybe(h("fc")) ?? none, geluTanh: maybe(h("geluTanh")) ?? none, gelu: maybe(h("gelu")) ?? none,
+        mlpProj: f(h("mlpProj")), mlpMask: maybe(h("mlpMask")), res2: f(h("res2")),
+        headMixture: this.config.attention === "moh" ? headMixtureState(this.dtype, capacityB, capacityT, C, nHead, under(h("headMixture."))) : null,
+        expertMixture: this.config.network === "moe" ? expertMixtureState(this.dtype, N, C, nExperts, expertTopK, under(h("expertMixture."))) : null,
       });
     }
     this.buffers = {

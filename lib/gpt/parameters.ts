@@ -29,20 +29,46 @@ export function parameterShapes(config: GPTConfig): { name: string; shape: numbe
     const h = `transformer.h.${i}`;
     add(`${h}.ln_1.weight`, [C]);
     add(`${h}.ln_1.bias`, [C], true);
-    add(`${h}.attn.c_attn.weight`, [3 * C, C]);
-    add(`${h}.attn.c_attn.bias`, [3 * C], true);
-    add(`${h}.attn.c_proj.weight`, [C, C]);
-    add(`${h}.attn.c_proj.bias`, [C], true);
+    const linears = (attention: boolean): void => {
+      for (const l of blockLinears(config, attention)) {
+        list.push({ name: `${h}.${l.name}.weight`, shape: [l.outputs, l.inputs] });
+        if (l.hasBias) list.push({ name: `${h}.${l.name}.bias`, shape: [l.outputs] });
+      }
+    };
+    linears(true);
     add(`${h}.ln_2.weight`, [C]);
     add(`${h}.ln_2.bias`, [C], true);
-    add(`${h}.mlp.c_fc.weight`, [4 * C, C]);
-    add(`${h}.mlp.c_fc.bias`, [4 * C], true);
-    add(`${h}.mlp.c_proj.weight`, [C, 4 * C]);
-    add(`${h}.mlp.c_proj.bias`, [C], true);
+    linears(false);
   }
   add("transformer.ln_f.weight", [C]);
   add("transformer.ln_f.bias", [C], true);
   return list;
+}
+
+interface BlockLinear {
+  /** Under transformer.h.{l}., without .weight / .bias. */
+  name: string;
+  outputs: number;
+  inputs: number;
+  hasBias: boolean;
+}
+
+/**
+ * A block's nn.Linear layers in module order: the attention's (attention = true), else the network's. With
+ * attention "moh" the gate g_proj (nHead, C, no bias) follows c_attn, and c_proj reads the mixed head (hs wide);
+ * with network "moe" the gate (nExperts, C, no bias) comes first, then each expert's c_fc and c_proj.
+ */
+function blockLinears(config: GPTConfig, attention: boolean): BlockLinear[] {
+  const { nEmbd: C, nHead, bias } = config;
+  const linear = (name: string, outputs: number, inputs: number, hasBias = bias): BlockLinear => ({ name, outputs, inputs, hasBias });
+  if (attention) {
+    if (config.attention !== "moh") return [linear("attn.c_attn", 3 * C, C), linear("attn.c_proj", C, C)];
+    return [linear("attn.c_attn", 3 * C, C), linear("attn.g_proj", nHead, C, false), linear("attn.c_proj", C, C / nHead)];
+  }
+  const mlp = (prefix: string): BlockLinear[] => [linear(`${prefix}.c_fc`, 4 * C, C), linear(`${prefix}.c_proj`, C, 4 * C)];
+  if (config.network !== "moe") return mlp("mlp");
+  const E = config.nExperts as number;
+  return [linear("mlp.gate", E, C, false), ...Array.from({ length: E }, (_, e) => mlp(`mlp.experts.${e}`)).flat()];
 }
 
 export const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
@@ -57,7 +83,7 @@ export const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) 
  * The draws are float32, as PyTorch's default dtype; a float64 model gets the same numbers widened.
  */
 export function initParameters(parameters: Parameter[], config: GPTConfig, generator: Generator): void {
-  const { vocabSize: V, blockSize, nLayer, nEmbd: C, bias } = config;
+  const { vocabSize: V, blockSize, nLayer, nEmbd: C } = config;
   const byName = new Map(parameters.map((p) => [p.name, p]));
   const draws = (count: number): void => {
     for (let i = 0; i < count; i++) generator.nextUint32();
@@ -66,12 +92,8 @@ export function initParameters(parameters: Parameter[], config: GPTConfig, gener
   // 1. construction
   normalFill(new Float32Array(V * C), { generator });
   normalFill(new Float32Array(blockSize * C), { generator });
-  for (let i = 0; i < nLayer; i++) {
-    linearConstruction(C, 3 * C, bias);
-    linearConstruction(C, C, bias);
-    linearConstruction(C, 4 * C, bias);
-    linearConstruction(4 * C, C, bias);
-  }
+  const linears = [...blockLinears(config, true), ...blockLinears(config, false)];
+  for (let i = 0; i < nLayer; i++) for (const l of linears) linearConstruction(l.inputs, l.outputs, l.hasBias);
   linearConstruction(C, V, false); // lm_head
   // 2. _init_weights; 3. the residual projections
   const normal = (name: string, std: number): void => {
@@ -81,8 +103,7 @@ export function initParameters(parameters: Parameter[], config: GPTConfig, gener
   const wte = "transformer.wte.weight";
   normal(wte, 0.02);
   normal("transformer.wpe.weight", 0.02);
-  const linears = (i: number): string[] => ["attn.c_attn", "attn.c_proj", "mlp.c_fc", "mlp.c_proj"].map((l) => `transformer.h.${i}.${l}.weight`);
-  for (let i = 0; i < nLayer; i++) for (const name of linears(i)) normal(name, 0.02);
+  for (let i = 0; i < nLayer; i++) for (const l of linears) normal(`transformer.h.${i}.${l.name}.weight`, 0.02);
   normal(wte, 0.02);
   for (const p of parameters) if (p.name.endsWith("c_proj.weight")) normal(p.name, 0.02 / Math.sqrt(2 * nLayer));
 }

@@ -10,6 +10,10 @@ import { embeddingForward } from "./layers/embedding.js";
 import { geluForward } from "./layers/gelu.js";
 import { layerNormForward } from "./layers/layerNorm.js";
 import { linearForward } from "./layers/linear.js";
+import { topKRoute } from "./layers/gate.js";
+import type { MlpWeights } from "./layers/mlp.js";
+import { headMixtureState, mixtureOfHeadsForward } from "./layers/mixtureOfHeads.js";
+import { expertMixtureState, mixtureOfExpertsForward } from "./layers/mixtureOfExperts.js";
 import { residualForward } from "./layers/residual.js";
 
 /**
@@ -25,15 +29,21 @@ export interface BlockSteps {
   qkv: Matrix;
   /** Each head's attention weights, T x T, causal. */
   weights: Matrix[];
-  /** The heads' outputs side by side, before the output projection c_proj (T x C). */
+  /** The heads' outputs side by side (T x C): with attention "mha", what the output projection c_proj reads. */
   heads: Matrix;
+  /** Attention "moh" only: the gate's softmax over heads (T x nHead), and the heads summed with it (T x hs), what c_proj reads. */
+  headGates?: Matrix;
+  mixed?: Matrix;
   /** The attention branch's output, after c_proj (T x C). */
   attention: Matrix;
   res1: Matrix;
   ln2: Matrix;
-  /** The MLP's wide layer c_fc, T x 4C, before and after GELU. */
+  /** The MLP's wide layer c_fc, T x 4C, before and after GELU; with network "moe", each token's row from its first expert (largest gate). */
   hidden: Matrix;
   gelu: Matrix;
+  /** Network "moe" only: the gate's softmax over experts (T x nExperts); when sparse, each token's k experts, best first. */
+  expertGates?: Matrix;
+  expertChoices?: number[][];
   /** The MLP branch's output, after its c_proj (T x C). */
   mlp: Matrix;
   res2: Matrix;
@@ -104,15 +114,43 @@ export function blockSteps(model: GPT, layer: number, x: Matrix): BlockSteps {
     const qkv = linearOf(from, model, `${h}.attn.c_attn`, 3 * C);
     const state = attentionState(dtype, 1, T, C, nHead, false);
     const heads = matrix(T, C, dtype);
+    const weightsOf = () => Array.from({ length: nHead }, (_, k) => new Matrix(T, T, state.weights.slice(k * T * T, (k + 1) * T * T)));
+    if (model.config.attention === "moh") {
+      const mix = headMixtureState(dtype, 1, T, C, nHead), mixed = matrix(T, C / nHead, dtype);
+      mixtureOfHeadsForward(mixed.data, qkv.data, from.data, model.parameter(`${h}.attn.g_proj.weight`).data, state, mix, 1, T, C, nHead);
+      heads.data.set(mix.heads);
+      const headGates = new Matrix(T, nHead, mix.gates);
+      return { qkv, weights: weightsOf(), heads, headGates, mixed, attention: linearOf(mixed, model, `${h}.attn.c_proj`, C) };
+    }
     attentionForward(heads.data, qkv.data, state, 1, T, C, nHead);
-    const weights = Array.from({ length: nHead }, (_, k) => new Matrix(T, T, state.weights.slice(k * T * T, (k + 1) * T * T)));
-    return { qkv, weights, heads, attention: linearOf(heads, model, `${h}.attn.c_proj`, C) };
+    return { qkv, weights: weightsOf(), heads, attention: linearOf(heads, model, `${h}.attn.c_proj`, C) };
   };
   const mlpBranch = (from: Matrix) => {
+    if (model.config.network === "moe") return expertsBranch(from);
     const hidden = linearOf(from, model, `${h}.mlp.c_fc`, 4 * C);
     const gelu = matrix(T, 4 * C, dtype);
     geluForward(gelu.data, matrix(T, 4 * C, dtype).data, hidden.data, T * 4 * C);
     return { hidden, gelu, mlp: linearOf(gelu, model, `${h}.mlp.c_proj`, C) };
+  };
+  const expertsBranch = (from: Matrix) => {
+    const { nExperts = 0, expertTopK = null, bias } = model.config;
+    const tensor = (name: string) => model.parameter(`${h}.mlp.${name}`).data;
+    const experts: MlpWeights[] = Array.from({ length: nExperts }, (_, e) => ({
+      fcW: tensor(`experts.${e}.c_fc.weight`), fcB: bias ? tensor(`experts.${e}.c_fc.bias`) : null,
+      fcProjW: tensor(`experts.${e}.c_proj.weight`), fcProjB: bias ? tensor(`experts.${e}.c_proj.bias`) : null,
+    }));
+    const state = expertMixtureState(dtype, T, C, nExperts, expertTopK), mlp = matrix(T, C, dtype);
+    mixtureOfExpertsForward(mlp.data, from.data, tensor("gate.weight"), experts, state, T, C, expertTopK);
+    const expertChoices = expertTopK === null ? undefined : Array.from({ length: T }, (_, t) => Array.from(state.choices.subarray(t * expertTopK, (t + 1) * expertTopK)));
+    const hidden = matrix(T, 4 * C, dtype), gelu = matrix(T, 4 * C, dtype), W = 4 * C;
+    const first = new Int32Array(T);
+    topKRoute(first, matrix(T, 1, dtype).data, state.gateLogits, T, nExperts, 1); // each token's best expert, as the router picks
+    for (let t = 0; t < T; t++) {
+      const ex = state.experts[first[t]], i = ex.rows.subarray(0, ex.count).indexOf(t);
+      hidden.data.set(ex.fc.subarray(i * W, (i + 1) * W), t * W);
+      gelu.data.set(ex.gelu.subarray(i * W, (i + 1) * W), t * W);
+    }
+    return { hidden, gelu, expertGates: new Matrix(T, nExperts, state.probs), expertChoices, mlp };
   };
 
   if (norm === "pre") {

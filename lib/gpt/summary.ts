@@ -41,10 +41,11 @@ export function modelSummary(model: GPT): string {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
   const line = (row: string[]): string => row.map((cell, c) => (c === 3 ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join("  ").trimEnd();
   const rule = "-".repeat(widths.reduce((a, b) => a + b + 2, -2));
-  const attention = (config as { attention?: string }).attention, network = (config as { network?: string }).network;
+  const { attention, network, nExperts, expertTopK } = config;
+  const experts = network === "moe" ? ` (${nExperts} experts, ${expertTopK === undefined ? "dense" : `top ${expertTopK}`})` : "";
   const header =
     `GPT: ${plural(config.nLayer, "layer")}, ${plural(config.nHead, "head")}, ${config.nEmbd} wide, context ${config.blockSize}, vocabulary ${config.vocabSize}, ` +
-    `${config.norm}-norm, ${config.bias ? "biases" : "no biases"}, dropout ${config.dropout}${attention ? `, attention ${attention}` : ""}${network ? `, network ${network}` : ""}, ${dtype}`;
+    `${config.norm}-norm, ${config.bias ? "biases" : "no biases"}, dropout ${config.dropout}${attention ? `, attention ${attention}` : ""}${network ? `, network ${network}${experts}` : ""}, ${dtype}`;
   return [
     header,
     line(rows[0]),

@@ -9,6 +9,8 @@ import type { DType } from "../core/matrix.js";
 import { WasmHeap, wasmKernels } from "../kernels/wasm.js";
 import type { GPTConfig } from "./config.js";
 import { attentionStateShapes } from "./layers/attention.js";
+import { headMixtureShapes } from "./layers/mixtureOfHeads.js";
+import { expertMixtureShapes } from "./layers/mixtureOfExperts.js";
 import { parameterShapes, sizeOf, type Float, type Parameter } from "./parameters.js";
 
 export interface TensorShape {
@@ -129,10 +131,15 @@ export function activationShapes(config: GPTConfig, B: number, T: number, readab
     add(`${h}ln1`, N, C); add(`${h}ln1Mean`, N); add(`${h}ln1Rstd`, N);
     add(`${h}qkv`, N, 3 * C);
     for (const { name, shape } of attentionStateShapes(B, T, C, nHead, withDropout, readableAttention)) add(`${h}attention.${name}`, ...shape);
+    if (config.attention === "moh") for (const { name, shape } of headMixtureShapes(B, T, C, nHead)) add(`${h}headMixture.${name}`, ...shape);
     add(`${h}attY`, N, C); add(`${h}attProj`, N, C); mask(`${h}attMask`, N, C);
     add(`${h}res1`, N, C);
     add(`${h}ln2`, N, C); add(`${h}ln2Mean`, N); add(`${h}ln2Rstd`, N);
-    add(`${h}fc`, N, 4 * C); add(`${h}geluTanh`, N, 4 * C); add(`${h}gelu`, N, 4 * C);
+    if (config.network === "moe") {
+      for (const { name, shape } of expertMixtureShapes(N, C, config.nExperts as number, config.expertTopK ?? null)) add(`${h}expertMixture.${name}`, ...shape);
+    } else {
+      add(`${h}fc`, N, 4 * C); add(`${h}geluTanh`, N, 4 * C); add(`${h}gelu`, N, 4 * C);
+    }
     add(`${h}mlpProj`, N, C); mask(`${h}mlpMask`, N, C);
     add(`${h}res2`, N, C);
   }

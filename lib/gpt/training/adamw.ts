@@ -23,6 +23,11 @@ export interface AdamWState {
   expAvgSq: Float;
 }
 
+/** AdamW's state as torch's optimizer.state_dict() keeps it: per parameter (by name) its step and both moments. */
+export interface AdamWStateDict {
+  parameters: { name: string; step: number; expAvg: Float; expAvgSq: Float }[];
+}
+
 export class AdamW {
   readonly parameters: Parameter[];
   lr: number;
@@ -58,6 +63,35 @@ export class AdamW {
     this.state = parameters.map((p) => {
       const FloatArray = p.data instanceof Float32Array ? Float32Array : Float64Array;
       return { step: 0, expAvg: new FloatArray(p.data.length), expAvgSq: new FloatArray(p.data.length) };
+    });
+  }
+
+  /** A copy of the moments and step counts, wherever they live: what a resumed run needs to continue exactly. */
+  stateDict(): AdamWStateDict {
+    return {
+      parameters: this.parameters.map((p, i) => {
+        const { step, expAvg, expAvgSq } = this.state[i];
+        return { name: p.name, step, expAvg: expAvg.slice(), expAvgSq: expAvgSq.slice() };
+      }),
+    };
+  }
+
+  /** Continues from a stateDict() of the same parameters (names and sizes checked): the moments are copied in. */
+  loadStateDict(stateDict: AdamWStateDict): void {
+    const fn = "AdamW.loadStateDict";
+    const saved = stateDict?.parameters;
+    if (!Array.isArray(saved)) throw new TypeError(`${fn}: expected the object stateDict() gives, with a parameters array`);
+    if (saved.length !== this.parameters.length) throw new RangeError(`${fn}: the state has ${saved.length} parameters, the optimiser ${this.parameters.length}`);
+    this.parameters.forEach((p, i) => {
+      const { name, step, expAvg, expAvgSq } = saved[i];
+      if (name !== p.name) throw new RangeError(`${fn}: state ${i} is for ${name}, the optimiser's parameter ${i} is ${p.name}`);
+      if (!Number.isInteger(step) || step < 0) throw new RangeError(`${fn}: ${name}'s step ${step} must be an integer >= 0`);
+      for (const [key, values] of [["expAvg", expAvg], ["expAvgSq", expAvgSq]] as const) {
+        if (values?.length !== p.data.length) throw new RangeError(`${fn}: ${name}'s ${key} has ${values?.length} values, the parameter ${p.data.length}`);
+      }
+      this.state[i].step = step;
+      this.state[i].expAvg.set(expAvg);
+      this.state[i].expAvgSq.set(expAvgSq);
     });
   }
 

@@ -1,10 +1,23 @@
 // A character-level tokenizer, as nanoGPT's shakespeare_char/prepare.py: the vocabulary is the text's distinct
 // characters, sorted, and a character's token id is its place in that list.
+import { checkOptions } from "../../core/options.js";
 
 /** A character as a reader can see it in an error: control and invisible characters escaped, with the code point. */
 export function describeCharacter(ch: string): string {
   const code = ch.codePointAt(0) ?? 0;
   return `${JSON.stringify(ch)} (U+${code.toString(16).toUpperCase().padStart(4, "0")})`;
+}
+
+/** "character X at position P is not in the vocabulary", or the list of all of them, with a way out. */
+function unknownMessage(fn: string, unknown: Map<string, { first: number; count: number }>, vocabSize: number): string {
+  const hint = "; to fine-tune on them, extend the vocabulary or replace them (unknownChars in prepareFineTune, --unknown_chars in npm run train)";
+  if (unknown.size === 1) {
+    const [[ch, { first, count }]] = unknown;
+    const times = count > 1 ? ` (${count} times)` : "";
+    return `${fn}: character ${describeCharacter(ch)} at position ${first}${times} is not in the vocabulary of ${vocabSize} characters${hint}`;
+  }
+  const list = [...unknown].map(([ch, { first, count }]) => `${describeCharacter(ch)} at ${first}${count > 1 ? ` (${count} times)` : ""}`);
+  return `${fn}: ${unknown.size} characters are not in the vocabulary of ${vocabSize} characters: ${list.join(", ")}${hint}`;
 }
 
 function byCodePoint(a: string, b: string): number {
@@ -41,19 +54,43 @@ export class CharTokenizer {
     return this.chars.length;
   }
 
-  /** Token ids of a text, one per character; a character outside the vocabulary is an error saying which and where. */
-  encode(text: string): Int32Array {
+  /**
+   * Token ids of a text, one per character. Characters outside the vocabulary are an error that lists every one of
+   * them, where each first appears and how often; with { replacement } they become that character (of the vocabulary).
+   */
+  encode(text: string, options: { replacement?: string } = {}): Int32Array {
     if (typeof text !== "string") throw new TypeError(`CharTokenizer.encode: expected a string, got ${typeof text}`);
+    const { replacement } = checkOptions("CharTokenizer.encode", options, { replacement: "string" });
+    const replacementId = replacement === undefined ? undefined : this.ids.get(replacement);
+    if (replacement !== undefined && replacementId === undefined) {
+      throw new RangeError(`CharTokenizer.encode: the replacement ${describeCharacter(replacement)} is not in the vocabulary either`);
+    }
     const out = new Int32Array(text.length);
+    const unknown = new Map<string, { first: number; count: number }>();
     let n = 0;
     for (const ch of text) {
-      const id = this.ids.get(ch);
+      const id = this.ids.get(ch) ?? replacementId;
       if (id === undefined) {
-        throw new RangeError(`CharTokenizer.encode: character ${describeCharacter(ch)} at position ${n} is not in the vocabulary of ${this.vocabSize} characters`);
+        const seen = unknown.get(ch);
+        if (seen === undefined) unknown.set(ch, { first: n, count: 1 });
+        else seen.count++;
       }
-      out[n++] = id;
+      out[n++] = id ?? 0;
     }
+    if (unknown.size > 0) throw new RangeError(unknownMessage("CharTokenizer.encode", unknown, this.vocabSize));
     return n === out.length ? out : out.slice(0, n);
+  }
+
+  /** The characters of a text that are not in the vocabulary, sorted by code point (none: an empty list). */
+  unknownCharacters(text: string): string[] {
+    if (typeof text !== "string") throw new TypeError(`CharTokenizer.unknownCharacters: expected a string, got ${typeof text}`);
+    return [...new Set(text)].filter((ch) => !this.ids.has(ch)).sort(byCodePoint);
+  }
+
+  /** This vocabulary and then the given new characters (sorted by code point): every old id keeps its character. */
+  extend(chars: readonly string[]): CharTokenizer {
+    if (!Array.isArray(chars)) throw new TypeError("CharTokenizer.extend: expected an array of characters, e.g. tokenizer.unknownCharacters(text)");
+    return new CharTokenizer([...this.chars, ...[...chars].sort(byCodePoint)]);
   }
 
   /** The text of token ids; an id outside [0, vocabSize) is an error saying which and where. */

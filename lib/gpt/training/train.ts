@@ -7,10 +7,11 @@ import { AdamW } from "./adamw.js";
 import { estimateLoss, type TextDataset } from "./dataset.js";
 import type { GPT } from "../model.js";
 import { clipGradNorm, learningRate } from "./schedule.js";
+import type { TrainState } from "./trainState.js";
 
 export interface TrainOptions {
-  /** Optimiser steps (nanoGPT's max_iters). */
-  steps: number;
+  /** Optimiser steps (nanoGPT's max_iters); required, except when resuming (then the run's own, or more). */
+  steps?: number;
   /** Windows per batch (default 12, the CPU recipe). */
   batchSize?: number;
   /** Tokens per window (default the model's blockSize). */
@@ -19,7 +20,7 @@ export interface TrainOptions {
   learningRate?: number;
   /** The learning rate the cosine decays to (default learningRate / 10, as nanoGPT's min_lr). */
   minLr?: number;
-  /** Steps of linear warmup (default 100, as nanoGPT's shakespeare_char). */
+  /** Steps of linear warmup (default min(100, decaySteps / 10): 100 as nanoGPT's shakespeare_char from 1000 steps on). */
   warmupSteps?: number;
   /** The step where the cosine reaches minLr (default steps, as lr_decay_iters = max_iters). */
   decaySteps?: number;
@@ -38,7 +39,16 @@ export interface TrainOptions {
   seed?: number;
   /** Seeds the fixed validation batches (default 1337). */
   evalSeed?: number;
+  /**
+   * Continue a stopped run exactly where it stopped (result.state, or readTrainState beside its checkpoint): the
+   * same losses and weights to the last bit as a run that never stopped. The run keeps its settings; only steps
+   * may be given, to go further.
+   */
+  resume?: TrainState;
 }
+
+/** A run's options with every default filled in. */
+export type TrainSettings = Required<Omit<TrainOptions, "resume">>;
 
 /** What the progress callback hears after each step (and once before the first, with the initial validation loss). */
 export interface TrainProgress {
@@ -59,12 +69,14 @@ export interface TrainProgress {
 }
 
 export interface TrainResult {
-  /** One entry per step, and step 0 first (the initial validation loss). */
+  /** One entry per step, and the starting step first (0, or the step a resumed run starts from) with its validation loss. */
   history: TrainProgress[];
-  /** The evaluations alone: step 0, every evalInterval steps, and the last step. */
+  /** The evaluations alone: the starting step, every evalInterval steps, and the last step. */
   evaluations: { step: number; valLoss: number }[];
   /** True when an interrupt (SIGINT: Ctrl-C, or a notebook's stop button) ended training before the last step. */
   interrupted: boolean;
+  /** Where the run stopped: save it beside the checkpoint (saveCheckpoint's trainState) to resume it later. */
+  state: TrainState;
 }
 
 const trainSpec = {
@@ -83,22 +95,25 @@ const trainSpec = {
   evalBatches: { kind: "integer", min: 1 },
   seed: { kind: "integer", min: 0 },
   evalSeed: { kind: "integer", min: 0 },
+  resume: "object",
 } as const;
 
 /** The options with every default filled in: what a run was, in full (a checkpoint records it). */
-export function trainSettings(model: GPT, options: TrainOptions): Required<TrainOptions> {
+export function trainSettings(model: GPT, options: TrainOptions): TrainSettings {
   if (options === undefined || options === null) throw new TypeError("train: options are required, e.g. { steps: 2000 }");
   const o = checkOptions("train", options, trainSpec);
+  if (o.resume !== undefined) return resumedSettings(o.resume, o);
   if (o.steps === undefined) throw new TypeError("train: option steps is required, e.g. { steps: 2000 }");
   const lr = o.learningRate ?? 1e-3;
-  const settings: Required<TrainOptions> = {
+  const decaySteps = o.decaySteps ?? o.steps;
+  const settings: TrainSettings = {
     steps: o.steps,
     batchSize: o.batchSize ?? 12,
     blockSize: o.blockSize ?? model.config.blockSize,
     learningRate: lr,
     minLr: o.minLr ?? lr / 10,
-    warmupSteps: o.warmupSteps ?? 100,
-    decaySteps: o.decaySteps ?? o.steps,
+    warmupSteps: o.warmupSteps ?? Math.min(100, Math.floor(decaySteps / 10)),
+    decaySteps,
     weightDecay: o.weightDecay ?? 0.1,
     beta1: o.beta1 ?? 0.9,
     beta2: o.beta2 ?? 0.99,
@@ -113,9 +128,27 @@ export function trainSettings(model: GPT, options: TrainOptions): Required<Train
   }
   if (settings.minLr > settings.learningRate) throw new RangeError(`train: minLr ${settings.minLr} is above learningRate ${settings.learningRate}`);
   if (settings.warmupSteps >= settings.decaySteps) {
-    throw new RangeError(`train: warmupSteps ${settings.warmupSteps} must be below decaySteps ${settings.decaySteps}`);
+    const decay = o.decaySteps === undefined ? ` (which defaults to steps)` : "";
+    const fit = Math.floor(settings.decaySteps / 10);
+    throw new RangeError(
+      `train: warmupSteps ${settings.warmupSteps} must be below decaySteps ${settings.decaySteps}${decay}; ` +
+        `pass a smaller warmupSteps, e.g. { warmupSteps: ${fit} }, or leave it out (the default fits), or a decaySteps above ${settings.warmupSteps}`,
+    );
   }
   return settings;
+}
+
+/** A resumed run's settings: the saved ones, steps raised if asked; any other option must agree with them. */
+function resumedSettings(state: TrainState, o: TrainOptions): TrainSettings {
+  const saved = state.settings;
+  if (typeof saved !== "object" || saved === null || !Number.isInteger(state.step)) throw new TypeError("train: resume must be a TrainState (result.state, or readTrainState)");
+  for (const [key, value] of Object.entries(o) as [keyof TrainSettings, unknown][]) {
+    if (key === ("resume" as string) || key === "steps" || value === undefined || value === saved[key]) continue;
+    throw new RangeError(`train: a resumed run keeps its settings: ${key} ${value} differs from the run's ${saved[key]} (only steps may change)`);
+  }
+  const steps = o.steps ?? saved.steps;
+  if (steps <= state.step) throw new RangeError(`train: the run to resume has done ${state.step} steps already; pass steps above ${state.step} to go further`);
+  return { ...saved, steps };
 }
 
 // Lets an interrupt be heard between steps.
@@ -125,14 +158,17 @@ const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(reso
  * Trains the model in place and returns its history. onProgress hears every step; the promise resolves after the
  * last step's evaluation. An interrupt (SIGINT: Ctrl-C in a terminal, the stop button of a notebook) ends training
  * after the current step, keeping what it learned (result.interrupted); a second Ctrl-C in a terminal quits at once.
+ * result.state (and the state() onProgress hears, for a save at an evaluation) is where the run is: saved beside a
+ * checkpoint (saveCheckpoint's trainState) and given back as the option resume, the run continues to the last bit.
  */
 export async function train(
   model: GPT,
   dataset: TextDataset,
   options: TrainOptions,
-  onProgress?: (progress: TrainProgress) => void,
+  onProgress?: (progress: TrainProgress, state: () => TrainState) => void,
 ): Promise<TrainResult> {
   const s = trainSettings(model, options);
+  const resume = options.resume;
   if (dataset.vocabSize !== model.config.vocabSize) {
     throw new RangeError(`train: the dataset has ${dataset.vocabSize} characters, the model a vocabulary of ${model.config.vocabSize}`);
   }
@@ -141,6 +177,13 @@ export async function train(
   const schedule = { maxLr: s.learningRate, minLr: s.minLr, warmupSteps: s.warmupSteps, decaySteps: s.decaySteps };
   const optimizer = new AdamW(model.parameters, { lr: s.learningRate, betas: [s.beta1, s.beta2], eps: 1e-8, weightDecay: s.weightDecay });
   const generator = new Generator(s.seed);
+  const first = resume === undefined ? 0 : resume.step;
+  if (resume !== undefined) {
+    optimizer.loadStateDict(resume.optimizer);
+    generator.setState(resume.generator);
+  }
+  let done = first;
+  const state = (): TrainState => ({ step: done, settings: s, optimizer: optimizer.stateDict(), generator: generator.getState() });
   const evaluate = () => estimateLoss(model, dataset, { batches: s.evalBatches, batchSize: s.batchSize, blockSize: s.blockSize, seed: s.evalSeed });
   const tokensPerStep = s.batchSize * s.blockSize;
 
@@ -150,7 +193,7 @@ export async function train(
   let trainingMs = 0;
   const report = (progress: TrainProgress) => {
     history.push(progress);
-    onProgress?.(progress);
+    onProgress?.(progress, state);
   };
 
   // An interrupt ends training after the current step; the listener then removes itself, so a second Ctrl-C quits.
@@ -165,11 +208,11 @@ export async function train(
   process.on("SIGINT", onInterrupt);
   try {
     const initial = evaluate();
-    evaluations.push({ step: 0, valLoss: initial });
-    report({ step: 0, steps: s.steps, valLoss: initial, lr: learningRate(0, schedule), tokensPerSecond: 0, elapsedSeconds: (performance.now() - start) / 1000 });
+    evaluations.push({ step: first, valLoss: initial });
+    report({ step: first, steps: s.steps, valLoss: initial, lr: learningRate(first, schedule), tokensPerSecond: 0, elapsedSeconds: (performance.now() - start) / 1000 });
     await nextTurn();
 
-    for (let step = 1; step <= s.steps && !interrupted; step++) {
+    for (let step = first + 1; step <= s.steps && !interrupted; step++) {
       // nanoGPT's iteration iter_num = step - 1 uses get_lr(iter_num).
       const lr = learningRate(step - 1, schedule);
       const stepStart = performance.now();
@@ -182,6 +225,7 @@ export async function train(
       model.backward();
       if (s.gradClip > 0) clipGradNorm(model.parameters, s.gradClip);
       optimizer.step(lr);
+      done = step;
       trainingMs += performance.now() - stepStart;
 
       let valLoss: number | undefined;
@@ -196,14 +240,14 @@ export async function train(
         trainLoss: loss,
         ...(valLoss === undefined ? {} : { valLoss }),
         lr,
-        tokensPerSecond: (step * tokensPerStep) / (trainingMs / 1000),
+        tokensPerSecond: ((step - first) * tokensPerStep) / (trainingMs / 1000),
         elapsedSeconds,
-        secondsLeft: (elapsedSeconds / step) * (s.steps - step),
+        secondsLeft: (elapsedSeconds / (step - first)) * (s.steps - step),
       });
       await nextTurn();
     }
   } finally {
     process.off("SIGINT", onInterrupt);
   }
-  return { history, evaluations, interrupted };
+  return { history, evaluations, interrupted, state: state() };
 }
