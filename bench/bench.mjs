@@ -2,7 +2,7 @@
 // reference, ml-matrix and, where Debian's python3-numpy is installed, numpy, and prints one table; then the
 // GPT's float32 training step against PyTorch's (Debian's python3-torch), one thread each.
 // A benchmark, not a test: nothing here fails on speed. Run `npm run build` first (npm run bench does).
-// `npm run bench -- training` (or matmul, attention, any of them) runs only those rows.
+// `npm run bench -- training` (or matmul, attention, generation, any of them) runs only those rows.
 //
 // Method, for every row:
 // - each JavaScript row runs in its own fresh node process (--expose-gc), so one kernel's JIT state or
@@ -23,12 +23,13 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
+import { generationRows } from "./generation.mjs";
 
 const MATMUL_SIZES = [64, 128, 256, 512, 1024];
 const ATTENTION_LENGTHS = [128, 512, 1024];
 const D = 64;
 const NUMPY_PYTHON = "/usr/bin/python3";
-const ROWS = ["matmul", "attention", "training"];
+const ROWS = ["matmul", "attention", "training", "generation"];
 // nanoGPT's CPU recipe (shakespeare_char on a laptop) with the 65 characters of tinyshakespeare
 const TRAINING = {
   config: { vocabSize: 65, blockSize: 64, nLayer: 4, nHead: 4, nEmbd: 128, dropout: 0, bias: false, norm: "pre" },
@@ -373,6 +374,7 @@ async function main() {
   const wanted = (name) => selected.length === 0 || selected.includes(name);
   if (wanted("matmul") || wanted("attention")) kernelRows(wanted);
   if (wanted("training")) trainingRows();
+  if (wanted("generation")) await generationRows(); // bench/generation.mjs
   console.log(`\nbench took ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }
 

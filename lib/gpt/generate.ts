@@ -129,6 +129,7 @@ export function lastContext<T extends ArrayLike<number>>(fn: string, tokens: T, 
 /**
  * The prompt's tokens followed by maxNewTokens generated ones. Each step sees only the last blockSize tokens, as
  * nanoGPT crops idx (a longer prompt is kept whole in the result, and said so); onToken hears each new token.
+ * For a GPT, new KVCache(model).nextTokenLogits is next with the cache, generate's default.
  */
 export function generateTokens(
   next: NextTokenLogits,
