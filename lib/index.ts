@@ -5,7 +5,8 @@ export { checkOptions, requireOptions, type OptionKind, type OptionSpec } from "
 export { matmul, matmulReference, checkMatmulInputs, type MatmulKernel, type MatmulOptions } from "./core/matmul.js";
 // The fast kernels under matmul, and attention built from them (lib/kernels/).
 export { attention, type FusedAttentionOptions, type FusedAttentionResult } from "./kernels/attention.js";
-export { wasmKernels, type WasmStatus } from "./kernels/wasm.js";
+export { fusedMultiplyAdd, useFusedMultiplyAdd, wasmKernels, type WasmStatus } from "./kernels/wasm.js";
+export { setThreads, threads } from "./kernels/threads.js";
 export { transpose, map, add, subtract, scale, rowSums, sliceColumns, concatColumns, maxAbsDifference } from "./core/ops.js";
 export { softmaxRows } from "./core/softmax.js";
 export {
@@ -103,6 +104,7 @@ export {
 } from "./io/safetensors.js";
 export { CharTokenizer } from "./gpt/training/tokenizer.js";
 export { TextDataset, estimateLoss, type Batch, type Split, type DatasetOptions, type EstimateLossOptions, type LossModel } from "./gpt/training/dataset.js";
+export { splitLoss, type SplitLossOptions } from "./gpt/training/splitLoss.js";
 export {
   generate,
   generateTokens,

@@ -18,7 +18,8 @@ writes the format.
    and its logits are compared.
 3. init: GPT.create(config, { seed }) against torch.manual_seed(seed); GPT(config), value for value.
 4. training: the lib's train() against nanoGPT's loop in PyTorch (the same init, the same batches from
-   torch.randint, AdamW in two groups, clip_grad_norm_, get_lr), float64, step by step and at each evaluation.
+   torch.randint, AdamW in two groups, clip_grad_norm_, get_lr), float64, step by step and at each evaluation;
+   for nanoGPT's model and for a mixture of heads with a top-2 mixture of experts (its load-balancing loss trained).
 5. the Python module's load and save: load() of the committed data/shakespeare-char.safetensors and its logits; a
    nanoGPT ckpt.pt (model_args, a torch.compile'd state_dict, meta.pkl's characters) brought back by load() and
    save(); save() then load() of mixtures of heads and experts. With --fixture: pytorch-module.json,
@@ -83,11 +84,15 @@ def pytorch_train(config, o, train_data, val_data, dtype=torch.float64, log=None
         ix = torch.randint(len(data) - T, (B,), generator=g)
         return torch.stack([data[i : i + T] for i in ix]), torch.stack([data[i + 1 : i + 1 + T] for i in ix])
 
+    def cross_entropy(x, y):  # what train() reports, without a top-k mixture's load-balancing loss
+        model(x, y)
+        return model.ce_loss.item()
+
     @torch.no_grad()
     def estimate_loss():
         model.eval()
         g = torch.Generator().manual_seed(o["evalSeed"])
-        losses = [model(*get_batch(val_data, g))[1].item() for _ in range(o["evalBatches"])]
+        losses = [cross_entropy(*get_batch(val_data, g)) for _ in range(o["evalBatches"])]
         model.train()
         return sum(losses) / len(losses)
 
@@ -101,7 +106,7 @@ def pytorch_train(config, o, train_data, val_data, dtype=torch.float64, log=None
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), o["gradClip"])
         optimizer.step()
-        train_losses.append(loss.item())
+        train_losses.append(model.ce_loss.item())  # the cross-entropy, as train() reports (loss adds aux for top-k)
         if step % o["evalInterval"] == 0 or step == o["steps"]:
             evaluations.append({"step": step, "valLoss": estimate_loss()})
             if log:
@@ -302,21 +307,25 @@ def main():
 
     print("4. training, float64: the lib's train() against nanoGPT's loop in PyTorch, 30 steps")
     train_data, val_data = encode_split(text, chars)
-    config = dict(vocabSize=len(chars), blockSize=16, nLayer=2, nHead=2, nEmbd=16, dropout=0.0, bias=False, norm="pre")
     o = dict(steps=30, batchSize=4, learningRate=3e-3, minLr=3e-4, warmupSteps=5, decaySteps=30, weightDecay=0.1, beta1=0.9,
              beta2=0.99, gradClip=1.0, evalInterval=10, evalBatches=2, seed=1337, evalSeed=1337)
-    theirs, their_evals = pytorch_train(config, o, train_data, val_data)
-    ours = json.loads(node("scripts/checkpoint_roundtrip_lib.mjs", "train", json.dumps(config), json.dumps(o), "float64"))
-    step_diff = max(abs(a - b) for a, b in zip(theirs, ours["trainLosses"]))
-    eval_diff = max(abs(a["valLoss"] - b["valLoss"]) for a, b in zip(their_evals, ours["evaluations"]))
-    print(f"  train losses: step 1 {theirs[0]:.12f} (PyTorch) {ours['trainLosses'][0]:.12f} (lib); step 30 {theirs[-1]:.12f} {ours['trainLosses'][-1]:.12f}")
-    print(f"  max |difference|: {step_diff:.3e} over the 30 step losses, {eval_diff:.3e} over the {len(their_evals)} validation losses")
+    plain = dict(vocabSize=len(chars), blockSize=16, nLayer=2, nHead=2, nEmbd=16, dropout=0.0, bias=False, norm="pre")
+    mixtures = dict(plain, attention="moh", network="moe", nExperts=3, expertTopK=2, auxLossWeight=0.1)
+    trainings, step_diff, eval_diff = {}, 0.0, 0.0
+    for label, config in (("nanoGPT's model", plain), ("moh + top-2 moe", mixtures)):
+        theirs, their_evals = pytorch_train(config, o, train_data, val_data)
+        ours = json.loads(node("scripts/checkpoint_roundtrip_lib.mjs", "train", json.dumps(config), json.dumps(o), "float64"))
+        steps = max(abs(a - b) for a, b in zip(theirs, ours["trainLosses"]))
+        evals = max(abs(a["valLoss"] - b["valLoss"]) for a, b in zip(their_evals, ours["evaluations"]))
+        print(f"  {label}: step 1 {theirs[0]:.12f} (PyTorch) {ours['trainLosses'][0]:.12f} (lib); step 30 {theirs[-1]:.12f} {ours['trainLosses'][-1]:.12f}")
+        print(f"  {label}: max |difference| {steps:.3e} over the 30 step losses, {evals:.3e} over the {len(their_evals)} validation losses")
+        step_diff, eval_diff = max(step_diff, steps), max(eval_diff, evals)
+        trainings[label] = {"config": config, "options": o, "trainLosses": theirs, "evaluations": their_evals, "torch": torch.__version__}
     # float64 must agree to rounding; float32 to float32's precision on logits of this size.
     failures = [f"{label}, {name}: {diff:.3e}" for label, worst in results.items() for name, diff in worst.items()
                 if diff > (1e-12 if name == "float64" else 1e-4)]
     failures += [f"init: {name} differs" for name in differing]
     failures += [f"training: {step_diff:.3e}"] if max(step_diff, eval_diff) > 1e-12 else []
-    training = {"config": config, "options": o, "trainLosses": theirs, "evaluations": their_evals, "torch": torch.__version__}
 
     print("5. python/thelittlebaby_torch.py: load() and save()")
     with tempfile.TemporaryDirectory() as tmp:
@@ -353,7 +362,8 @@ def main():
             expected[name]["greedy"] = {"prompt": prompt, "text": "".join(chars[i] for i in idx[0].tolist())}
             expected[name]["sampling"] = {"temperature": 0.8, "topK": 5, "probabilities": probs.tolist()}
         (FIXTURES / "pytorch-logits.json").write_text(json.dumps(expected) + "\n")
-        (FIXTURES / "pytorch-train.json").write_text(json.dumps(training) + "\n")
+        (FIXTURES / "pytorch-train.json").write_text(json.dumps(trainings["nanoGPT's model"]) + "\n")
+        (FIXTURES / "pytorch-train-mixtures.json").write_text(json.dumps(trainings["moh + top-2 moe"]) + "\n")
         (FIXTURES / "pytorch-module.json").write_text(json.dumps(records) + "\n")
         print(f"wrote the fixtures in {FIXTURES.relative_to(ROOT)}")
     if failures:

@@ -7,6 +7,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { jupyterDir, jupyterEnv } from "./repo.mjs";
+import { patchTslab } from "./tslabPatch.mjs";
 
 export const kernelName = "tslab";
 export const kernelDir = join(jupyterDir, "kernels", kernelName);
@@ -33,9 +34,10 @@ export function kernelSpec() {
   };
 }
 
-/** Writes the kernelspec when it is missing or out of date; returns the kernel.json path. */
+/** Writes the kernelspec when it is missing or out of date, and fixes tslab's sends (tslabPatch.mjs); returns the kernel.json path. */
 export function registerKernel() {
   const text = JSON.stringify(kernelSpec(), null, 1) + "\n";
+  patchTslab();
   const current = existsSync(kernelFile) ? readFileSync(kernelFile, "utf8") : "";
   if (current !== text) {
     mkdirSync(dirname(kernelFile), { recursive: true });

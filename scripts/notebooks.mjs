@@ -1,5 +1,5 @@
 // Runs scripts/run_notebooks.py with a Python that can, and with the project's tslab kernel on JUPYTER_PATH.
-// Usage: node scripts/notebooks.mjs [--check | --write | --html DIR | --doctor] [NOTEBOOK ...]
+// Usage: node scripts/notebooks.mjs [--check | --write | --html DIR | --doctor] [--timeout S] [--budget S] [NOTEBOOK ...]
 // With no NOTEBOOK it runs the numbered series, notebooks/NN-*.ipynb, and never a learner's own notebooks.
 // Fails (never skips) when no such Python exists, printing how to install one.
 import "./nodeVersion.mjs";
@@ -21,7 +21,7 @@ try {
   process.exit(1);
 }
 const args = process.argv.slice(2);
-const named = args.some((arg, i) => !arg.startsWith("--") && args[i - 1] !== "--html" && args[i - 1] !== "--timeout");
+const named = args.some((arg, i) => !arg.startsWith("--") && !["--html", "--timeout", "--budget"].includes(args[i - 1]));
 const notebooks = named || args.includes("--doctor") ? [] : seriesNotebooks().map((path) => relative(repoRoot, path));
 // Debian's ipykernel imports debugpy, which warns about frozen modules on every start.
 const env = { PYDEVD_DISABLE_FILE_VALIDATION: "1", ...jupyterEnv() };

@@ -1,6 +1,6 @@
 """Executes the project's notebooks in fresh tslab kernels and checks, refreshes or publishes them.
 
-    run_notebooks.py [--check | --write | --html DIR | --doctor] [NOTEBOOK ...]
+    run_notebooks.py [--check | --write | --html DIR | --doctor] [--timeout S] [--budget S] [NOTEBOOK ...]
 
 --check (default) runs each notebook in memory and compares its fresh outputs with the committed
 ones; --write stores the fresh outputs in the files; --html DIR writes an HTML page per notebook
@@ -37,6 +37,10 @@ VOLATILE_MASK = "<volatile>"
 MAX_DIFF_LINES = 20
 MAX_DIFFS = 3  # stale cells shown with a diff; the others are only listed
 MAX_DIFF_WIDTH = 160  # an SVG output is one very long line
+# Seconds to wait, after a cell's reply, for the rest of its outputs. nbclient's default (4 s, then carry on with the
+# outputs it has) cut a cell's outputs short on a busy machine: a thousand lines take longer than that to digest.
+IOPUB_TIMEOUT = 120
+LAST_PRINTED_CHARS = 300
 
 
 class CellFailed(Exception):
@@ -78,6 +82,18 @@ def error_text(cell, reply_content):
     return "".join(parts).strip() or f"(the kernel replied {reply_content.get('status')!r} and printed nothing)"
 
 
+def last_printed(cell):
+    """The end of what a cell has shown so far (its last output's text), to say where a cell stopped."""
+    for out in reversed(cell.get("outputs", [])):
+        text = out.get("text") if out.get("output_type") == "stream" else out.get("data", {}).get("text/plain")
+        if isinstance(text, list):
+            text = "".join(text)
+        if text:
+            text = text.rstrip()
+            return text if len(text) <= LAST_PRINTED_CHARS else "..." + text[-LAST_PRINTED_CHARS:]
+    return None
+
+
 def coalesce_streams(outputs):
     """One output per run of stdout (or stderr) text: how the kernel splits a stream is timing, not content."""
     merged = []
@@ -115,15 +131,20 @@ def normalize(nb):
     return nb
 
 
-def execute(path, timeout):
-    """Runs a notebook in a fresh tslab kernel (cwd = its folder); raises CellFailed on the first bad cell."""
+def execute(path, timeout, budget=None):
+    """Runs a notebook in a fresh tslab kernel (cwd = its folder); raises CellFailed on the first bad cell.
+
+    timeout: seconds one cell may run; budget: seconds the whole notebook may run (None: no limit)."""
+    import time
+
     nb = nbformat.read(str(path), as_version=4)
     numbers = {id(cell): number for number, cell in code_cells(nb)}
-
-    running = {"number": "?"}
+    started = time.monotonic()
+    running = {"number": "?", "cell": None}
 
     def note_cell(cell, cell_index):
         running["number"] = numbers.get(id(cell), cell_index + 1)
+        running["cell"] = cell
 
     def check_reply(cell, cell_index, execute_reply):
         content = execute_reply.get("content", {}) if execute_reply else {}
@@ -131,10 +152,21 @@ def execute(path, timeout):
         if status != "ok":
             raise CellFailed(numbers.get(id(cell), cell_index + 1), status, error_text(cell, content))
 
+    def cell_timeout(cell):
+        if budget is None:
+            return timeout
+        return max(1, min(timeout, int(budget - (time.monotonic() - started))))
+
+    def stopped_at():
+        printed = last_printed(running["cell"] or {})
+        return f"; it last printed: {printed}" if printed else "; it printed nothing"
+
     client = NotebookClient(
         nb,
         kernel_name=KERNEL_NAME,
-        timeout=timeout,
+        timeout_func=cell_timeout,
+        iopub_timeout=IOPUB_TIMEOUT,
+        raise_on_iopub_timeout=True,
         allow_errors=True,  # errors are caught by check_reply, with tslab's text
         record_timing=False,
         on_cell_execute=note_cell,
@@ -144,9 +176,15 @@ def execute(path, timeout):
     try:
         client.execute()
     except CellTimeoutError as error:
-        raise CellFailed(running["number"], "timeout", f"a cell ran longer than {timeout} s: {error}") from error
+        if "IOPub" in str(error):
+            text = f"the kernel replied but its outputs did not all arrive within {IOPUB_TIMEOUT} s"
+        elif budget is not None and time.monotonic() - started >= budget - 1:
+            text = f"the notebook ran longer than its budget of {budget} s"
+        else:
+            text = f"the cell ran longer than {timeout} s"
+        raise CellFailed(running["number"], "timeout", text + stopped_at()) from error
     except DeadKernelError as error:
-        raise CellFailed(running["number"], "dead", f"the kernel died: {error}") from error
+        raise CellFailed(running["number"], "dead", f"the kernel died: {error}{stopped_at()}") from error
     return normalize(nb)
 
 
@@ -382,6 +420,7 @@ def main(argv=None):
     mode.add_argument("--html", metavar="DIR", help="write an HTML copy of each notebook and an index.html into DIR")
     mode.add_argument("--doctor", action="store_true", help="only check that the tslab kernel can be found")
     parser.add_argument("--timeout", type=int, default=600, help="seconds one cell may run (default 600)")
+    parser.add_argument("--budget", type=int, help="seconds each notebook may run in all (default: no limit)")
     parser.add_argument("notebooks", nargs="*", type=Path, help="the notebooks to run")
     args = parser.parse_args(argv)
     sys.stdout.reconfigure(line_buffering=True)  # keep progress lines in order with the errors
@@ -401,7 +440,7 @@ def main(argv=None):
             failures += 1
             continue
         try:
-            fresh = execute(path, args.timeout)
+            fresh = execute(path, args.timeout, args.budget)
         except CellFailed as failure:
             print(f"{name} cell {failure.number}: {failure.text}", file=sys.stderr)
             print(f"  (status {failure.status!r}; later cells did not run)", file=sys.stderr)

@@ -187,6 +187,11 @@ export function manualSeed(seed: number): Generator {
 /** The Generator kind for checkOptions: `generator: new Generator(42)`. */
 export const GENERATOR_KIND: CustomKind = { test: (value) => value instanceof Generator, text: "a Generator, e.g. new Generator(42)" };
 
+/** A generator given as an argument: an error naming fn and what came instead (options use GENERATOR_KIND). */
+export function checkGenerator(fn: string, value: unknown): asserts value is Generator {
+  if (!GENERATOR_KIND.test(value)) throw new TypeError(`${fn}: generator must be ${GENERATOR_KIND.text}, got ${describe(value)}`);
+}
+
 /** The option `generator`, and a hint for `seed`, which no function takes. */
 export const GENERATOR_OPTION = { generator: GENERATOR_KIND } as const;
 export const SEED_HINT = { hints: { seed: "for a seed, pass generator: new Generator(seed)" } } as const;

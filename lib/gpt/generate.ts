@@ -1,11 +1,13 @@
 // Writing text, as nanoGPT's generate: crop the context to the last blockSize tokens, take the logits of the last
 // position, divide by the temperature, keep the top k, softmax, draw one token (or take the most likely), repeat.
 // A GPT generates through a KV cache (kvCache.ts) unless told { cache: false }: the same logits, computed once each.
-import { checkOptions } from "../core/options.js";
-import { Generator } from "../core/random.js";
+import { checkBytes } from "../core/memory.js";
+import { checkOptions, describe } from "../core/options.js";
+import { GENERATOR_KIND, Generator } from "../core/random.js";
+import type { CharTokenizer } from "./training/tokenizer.js";
 import { KVCache } from "./kvCache.js";
 import { GPT } from "./model.js";
-import { CharTokenizer } from "./training/tokenizer.js";
+import { checkForwardModel, checkTokenIds, checkTokenizer } from "./checks.js";
 
 export interface SampleOptions {
   /** Divides the logits: below 1 sharpens the distribution, above 1 flattens it (default 1). Must be > 0. */
@@ -22,7 +24,7 @@ const sampleSpec = {
   temperature: "finite",
   topK: "integer",
   greedy: "boolean",
-  generator: "object",
+  generator: GENERATOR_KIND,
 } as const;
 
 function checkSampling(fn: string, options: SampleOptions): void {
@@ -34,7 +36,16 @@ function checkSampling(fn: string, options: SampleOptions): void {
   if (greedy && (temperature !== undefined || topK !== undefined)) {
     throw new RangeError(`${fn}: greedy decoding takes the most likely token, so temperature and topK would be ignored; drop them or greedy`);
   }
-  if (options.generator !== undefined && !(options.generator instanceof Generator)) throw new TypeError(`${fn}: generator must be a Generator`);
+}
+
+/** Logits: a non-empty array of numbers, none NaN. */
+function checkLogits(fn: string, logits: unknown): asserts logits is ArrayLike<number> {
+  const list = logits as ArrayLike<unknown> | null;
+  if (list === null || typeof list !== "object" || typeof list.length !== "number") throw new TypeError(`${fn}: logits must be an array of numbers, got ${describe(logits)}`);
+  if (list.length === 0) throw new RangeError(`${fn}: no logits; there must be one per token of the vocabulary`);
+  for (let i = 0; i < list.length; i++) {
+    if (typeof list[i] !== "number" || Number.isNaN(list[i])) throw new RangeError(`${fn}: logit ${i} is ${typeof list[i] === "number" ? list[i] : describe(list[i])}; every logit must be a number`);
+  }
 }
 
 function argmax(values: ArrayLike<number>): number {
@@ -51,13 +62,10 @@ export function nextTokenProbabilities(logits: ArrayLike<number>, options: { tem
   const fn = "nextTokenProbabilities";
   const { temperature = 1, topK } = checkOptions(fn, options, { temperature: "finite", topK: "integer" });
   checkSampling(fn, options);
+  checkLogits(fn, logits);
   const n = logits.length;
-  if (n === 0) throw new RangeError(`${fn}: no logits`);
   const scaled = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    if (Number.isNaN(logits[i])) throw new RangeError(`${fn}: logit ${i} is NaN`);
-    scaled[i] = logits[i] / temperature;
-  }
+  for (let i = 0; i < n; i++) scaled[i] = logits[i] / temperature;
   let cutoff = -Infinity;
   if (topK !== undefined && topK < n) cutoff = Float64Array.from(scaled).sort()[n - topK];
   const max = scaled[argmax(scaled)];
@@ -79,10 +87,8 @@ export function sampleToken(logits: ArrayLike<number>, options: SampleOptions = 
   const fn = "sampleToken";
   const { greedy = false, generator, temperature, topK } = checkOptions(fn, options, sampleSpec);
   checkSampling(fn, options);
-  if (greedy) {
-    for (let i = 0; i < logits.length; i++) if (Number.isNaN(logits[i])) throw new RangeError(`${fn}: logit ${i} is NaN`);
-    return argmax(logits);
-  }
+  checkLogits(fn, logits);
+  if (greedy) return argmax(logits);
   if (generator === undefined) throw new TypeError(`${fn}: sampling needs a generator, e.g. { generator: new Generator(1337) }, or greedy: true`);
   const probs = nextTokenProbabilities(logits, { temperature, topK });
   const u = generator.nextDouble();
@@ -137,30 +143,39 @@ export function generateTokens(
   blockSize: number,
   options: GenerateOptions & { onToken?: (token: number) => void },
 ): Int32Array {
-  return generateFrom("generateTokens", next, prompt, blockSize, options);
+  return generateWith("generateTokens", next, prompt, blockSize, options);
 }
 
-function generateFrom(
+// generateTokens, with errors naming the public function called (generate uses it too).
+function generateWith(
   fn: string,
   next: NextTokenLogits,
   prompt: ArrayLike<number>,
   blockSize: number,
   options: GenerateOptions & { onToken?: (token: number) => void },
+  vocabSize?: number,
 ): Int32Array {
   if (typeof next !== "function") throw new TypeError(`${fn}: next must be a function from a context to the next token's logits`);
-  if (!Number.isSafeInteger(blockSize) || blockSize < 1) throw new RangeError(`${fn}: blockSize ${blockSize} must be a positive integer`);
+  if (typeof blockSize !== "number" || !Number.isSafeInteger(blockSize) || blockSize < 1) throw new RangeError(`${fn}: blockSize must be a positive integer, got ${describe(blockSize)}`);
   if (options === undefined || options === null) throw new TypeError(`${fn}: options are required, e.g. { maxNewTokens: 200 }`);
   const { maxNewTokens, temperature, topK, greedy, onToken } = checkOptions(fn, options, generateSpec);
   if (maxNewTokens === undefined) throw new TypeError(`${fn}: maxNewTokens is required, e.g. { maxNewTokens: 200 }`);
   checkSampling(fn, options);
+  checkTokenIds(fn, "the prompt", prompt, vocabSize);
   if (prompt.length === 0) throw new RangeError(`${fn}: the prompt is empty; start from at least one token (nanoGPT starts from "\\n")`);
   lastContext(fn, prompt, blockSize);
   const generator = generatorOf(fn, options);
+  checkBytes(fn, `${prompt.length + maxNewTokens} token ids (the prompt's ${prompt.length} and maxNewTokens ${maxNewTokens})`, 4 * (prompt.length + maxNewTokens));
   const tokens = new Int32Array(prompt.length + maxNewTokens);
   for (let i = 0; i < prompt.length; i++) tokens[i] = prompt[i];
   for (let n = prompt.length; n < tokens.length; n++) {
     const logits = next(tokens.subarray(Math.max(0, n - blockSize), n));
-    const token = sampleToken(logits, greedy ? { greedy } : { temperature, topK, generator });
+    let token: number;
+    try {
+      token = sampleToken(logits, greedy ? { greedy } : { temperature, topK, generator });
+    } catch (error) {
+      throw new RangeError(`${fn}: the logits of token ${n}: ${(error as Error).message.replace(/^sampleToken: /, "")}`);
+    }
     tokens[n] = token;
     onToken?.(token);
   }
@@ -188,14 +203,17 @@ export interface GenerateTextOptions extends GenerateOptions {
  */
 export function generate(model: LogitsModel, tokenizer: CharTokenizer, prompt: string, options: GenerateTextOptions): string {
   const fn = "generate";
-  if (options === undefined || options === null) throw new TypeError(`${fn}: options are required, e.g. { maxNewTokens: 200 }`);
-  checkOptions(fn, options, { ...generateSpec, cache: "boolean" });
-  if (!(tokenizer instanceof CharTokenizer)) {
+  checkForwardModel(fn, model, ["blockSize", "vocabSize"]);
+  if (tokenizer === undefined) {
     throw new TypeError(
-      `${fn}: the tokenizer is ${tokenizer === undefined ? "undefined" : typeof tokenizer}, not a CharTokenizer. A checkpoint saved without its ` +
-        "vocabulary has none (readCheckpoint gives tokenizer undefined): rebuild it from the training text with CharTokenizer.fromText(text)",
+      `${fn}: the tokenizer is undefined, not a CharTokenizer. A checkpoint saved without its vocabulary has none ` +
+        "(readCheckpoint gives tokenizer undefined): rebuild it from the training text with CharTokenizer.fromText(text)",
     );
   }
+  checkTokenizer(fn, tokenizer);
+  if (typeof prompt !== "string") throw new TypeError(`${fn}: prompt must be a string, got ${describe(prompt)}`);
+  if (options === undefined || options === null) throw new TypeError(`${fn}: options are required, e.g. { maxNewTokens: 200 }`);
+  checkOptions(fn, options, { ...generateSpec, cache: "boolean" });
   if (tokenizer.vocabSize !== model.config.vocabSize) {
     throw new RangeError(`${fn}: the tokenizer has ${tokenizer.vocabSize} characters, the model a vocabulary of ${model.config.vocabSize}`);
   }
@@ -208,9 +226,15 @@ export function generate(model: LogitsModel, tokenizer: CharTokenizer, prompt: s
         const T = context.length;
         return model.forward(context, 1, T).logits.subarray((T - 1) * V, T * V);
       };
-  const tokens = generateFrom(fn, next, tokenizer.encode(prompt), model.config.blockSize, {
+  let ids: Int32Array;
+  try {
+    ids = tokenizer.encode(prompt);
+  } catch (error) {
+    throw new RangeError(`${fn}: the prompt's ${(error as Error).message.replace(/^CharTokenizer.encode: /, "")}`);
+  }
+  const tokens = generateWith(fn, next, ids, model.config.blockSize, {
     ...rest,
     onToken: onToken === undefined ? undefined : (token: number) => onToken(tokenizer.chars[token], token),
-  });
+  }, V);
   return tokenizer.decode(tokens);
 }

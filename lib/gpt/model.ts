@@ -1,11 +1,13 @@
 // The GPT: token + position embeddings, nLayer transformer blocks, a final LayerNorm and the LM head tied to the
 // token embedding, as nanoGPT's model.py; with norm "pre" (GPT-2) or "post" (the original Transformer).
-// forward keeps every activation backward needs in buffers allocated once per batch shape, so a training step
-// allocates nothing; backward walks the same layers in reverse, each layer file holding its own chain rule.
+// forward keeps every activation backward needs in buffers allocated when the batch shape grows, not at every step
+// (the float64 path and dropout still allocate a little per call); backward walks the same layers in reverse, each
+// layer file holding its own chain rule.
 import type { DType } from "../core/matrix.js";
-import { checkOptions } from "../core/options.js";
-import { Generator } from "../core/random.js";
-import { gptConfig, type GPTConfig } from "./config.js";
+import { checkOptions, describe } from "../core/options.js";
+import { GENERATOR_KIND, Generator } from "../core/random.js";
+import { checkConfig, type GPTConfig } from "./config.js";
+import { checkForwardMemory, checkModelMemory } from "./memory.js";
 import { initParameters, sizeOf, type Float, type Parameter } from "./parameters.js";
 import { activationShapes, modelTensors, type ModelTensors } from "./tensors.js";
 import { attentionBackward, attentionForward, attentionState, readableAttention, type AttentionState } from "./layers/attention.js";
@@ -84,7 +86,7 @@ interface Buffers {
   dlogits: Float; dres: Float; dA: Float; dB: Float; dMasked: Float; dAttY: Float; dqkv: Float; dGelu: Float; dFc: Float;
 }
 
-const FORWARD_OPTIONS = { targets: "object", training: "boolean", generator: "object", cache: "object" } as const;
+const FORWARD_OPTIONS = { targets: "object", training: "boolean", generator: GENERATOR_KIND, cache: "object" } as const;
 
 export class GPT {
   readonly config: GPTConfig;
@@ -119,7 +121,8 @@ export class GPT {
   /** A new model with nanoGPT's init: GPT.create(config, { seed }) equals torch.manual_seed(seed); GPT(config) (float32 draws). */
   static create(config: GPTConfig, options: { seed?: number; dtype?: DType } = {}): GPT {
     const { seed = 1337, dtype = "float32" } = checkOptions("GPT.create", options, { seed: { kind: "integer", min: 0 }, dtype: ["float32", "float64"] });
-    const checked = gptConfig(config);
+    const checked = checkConfig("GPT.create", config);
+    checkModelMemory("GPT.create", checked, dtype);
     const generator = new Generator(seed);
     const tensors = modelTensors(checked, dtype);
     initParameters(tensors.parameters, checked, generator);
@@ -132,13 +135,18 @@ export class GPT {
    */
   static fromParameters(config: GPTConfig, tensors: Map<string, { shape: readonly number[]; data: ArrayLike<number> }>, options: { dtype?: DType; seed?: number } = {}): GPT {
     const { dtype = "float32", seed = 1337 } = checkOptions("GPT.fromParameters", options, { dtype: ["float32", "float64"], seed: { kind: "integer", min: 0 } });
-    const checked = gptConfig(config);
+    const checked = checkConfig("GPT.fromParameters", config);
+    if (!(tensors instanceof Map)) throw new TypeError(`GPT.fromParameters: tensors must be a Map from nanoGPT's names to { shape, data }, got ${describe(tensors)}`);
+    checkModelMemory("GPT.fromParameters", checked, dtype);
     const memory = modelTensors(checked, dtype);
     const parameters = memory.parameters;
     const known = new Set(parameters.map((p) => p.name));
     for (const p of parameters) {
       const tensor = tensors.get(p.name);
       if (tensor === undefined) throw new RangeError(`GPT.fromParameters: tensor ${p.name} ${shapeText(p.shape)} is missing`);
+      if (tensor === null || typeof tensor !== "object" || !Array.isArray(tensor.shape) || typeof tensor.data?.length !== "number") {
+        throw new TypeError(`GPT.fromParameters: tensor ${p.name} is ${describe(tensor)}, not { shape, data }`);
+      }
       if (tensor.shape.length !== p.shape.length || tensor.shape.some((d, i) => d !== p.shape[i])) {
         throw new RangeError(`GPT.fromParameters: tensor ${p.name} has shape ${shapeText(tensor.shape)}, the config needs ${shapeText(p.shape)}`);
       }
@@ -200,8 +208,8 @@ export class GPT {
   forward(tokens: ArrayLike<number>, batch: number, time: number, options: ForwardOptions = {}): ForwardResult {
     const { targets, training = false, generator = this.generator, cache } = checkOptions("GPT.forward", options, FORWARD_OPTIONS);
     const { vocabSize: V, blockSize, nEmbd: C, nLayer, dropout } = this.config;
-    if (!Number.isInteger(batch) || batch < 1 || !Number.isInteger(time) || time < 1) {
-      throw new RangeError(`GPT.forward: batch ${batch} and time ${time} must be integers >= 1`);
+    for (const [name, n] of [["batch", batch], ["time", time]] as const) {
+      if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 1) throw new RangeError(`GPT.forward: ${name} must be an integer >= 1, got ${describe(n)}`);
     }
     const start = cache === undefined ? 0 : cache.begin(this, batch, time, targets !== undefined || training);
     if (start + time > blockSize) {
@@ -210,6 +218,7 @@ export class GPT {
     const B = batch, T = time, N = B * T;
     checkTokens("tokens", tokens, N, V, B, T);
     if (targets !== undefined) checkTokens("targets", targets, N, V, B, T);
+    this.lastLoss = undefined; // backward needs this forward to finish: a failed one leaves nothing to differentiate
     const buf = this.ensureBuffers(B, T);
     for (let i = 0; i < N; i++) buf.tokens[i] = tokens[i];
     const drop = training && dropout > 0;
@@ -240,7 +249,7 @@ export class GPT {
   /** Gradients of the last forward's loss, ADDED into every parameter.grad (call zeroGrad first). */
   backward(): void {
     const buf = this.buffers;
-    if (buf === null || this.lastLoss === undefined) throw new Error("GPT.backward: needs a forward with targets first (there is no loss to differentiate)");
+    if (buf === null || this.lastLoss === undefined) throw new Error("GPT.backward: needs a forward with targets first, one that finished (there is no loss to differentiate)");
     const { vocabSize: V, nEmbd: C, nLayer } = this.config;
     const { B, T } = buf;
     const N = B * T;
@@ -449,6 +458,7 @@ export class GPT {
 
   private allocate(capacityB: number, capacityT: number, B: number, T: number): Buffers {
     const { nEmbd: C, nHead, nLayer, dropout, nExperts = 0, expertTopK = null } = this.config;
+    checkForwardMemory("GPT.forward", this.config, this.dtype, capacityB, capacityT);
     const N = capacityB * capacityT, withDropout = dropout > 0;
     const views = this.tensors.activations(activationShapes(this.config, capacityB, capacityT, readableAttention(this.dtype, withDropout)));
     const f = (name: string): Float => views.get(name) as Float;

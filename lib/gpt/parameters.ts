@@ -18,6 +18,7 @@ export interface Parameter {
 
 /** Names and shapes in nanoGPT's named_parameters() order (lm_head.weight is transformer.wte.weight, tied). */
 export function parameterShapes(config: GPTConfig): { name: string; shape: number[] }[] {
+  if (config === null || typeof config !== "object") throw new TypeError(`parameterShapes: config must be a GPTConfig, e.g. gptConfig({ vocabSize: 65 }), got ${config === null ? "null" : typeof config}`);
   const { vocabSize: V, blockSize, nLayer, nEmbd: C, bias } = config;
   const list: { name: string; shape: number[] }[] = [];
   const add = (name: string, shape: number[], isBias = false): void => {

@@ -1,6 +1,7 @@
 // The .safetensors file format (Hugging Face): an 8-byte little-endian header length, a JSON header naming each
 // tensor's dtype, shape and byte range, then the raw little-endian bytes. PyTorch, nanoGPT and the Hub read it.
-import { readFileSync, writeFileSync } from "node:fs";
+import { describe } from "../core/options.js";
+import { readBytes, writeBytes } from "./files.js";
 
 /** The element types this reader understands; F16 and BF16 are widened to float32 on reading. */
 export type TensorDType = "F64" | "F32" | "BF16" | "F16";
@@ -41,6 +42,7 @@ function isShape(value: unknown): value is number[] {
 }
 
 function tensorEntries(fn: string, tensors: ReadonlyMap<string, Tensor> | Readonly<Record<string, Tensor>>): [string, Tensor][] {
+  if (tensors === null || typeof tensors !== "object") throw new TypeError(`${fn}: tensors must be a Map (or an object) of { shape, data }, got ${describe(tensors)}`);
   const entries = tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors as Record<string, Tensor>);
   for (const [name, tensor] of entries) {
     if (name === "" || name === METADATA) throw new RangeError(`${fn}: ${JSON.stringify(name)} cannot name a tensor`);
@@ -61,7 +63,11 @@ export function encodeSafetensors(
   tensors: ReadonlyMap<string, Tensor> | Readonly<Record<string, Tensor>>,
   metadata: Readonly<Record<string, string>> = {},
 ): Uint8Array {
-  const fn = "encodeSafetensors";
+  return encode("encodeSafetensors", tensors, metadata);
+}
+
+function encode(fn: string, tensors: ReadonlyMap<string, Tensor> | Readonly<Record<string, Tensor>>, metadata: Readonly<Record<string, string>>): Uint8Array {
+  if (metadata === null || typeof metadata !== "object" || Array.isArray(metadata)) throw new TypeError(`${fn}: metadata must be an object of strings, got ${describe(metadata)}`);
   for (const [key, value] of Object.entries(metadata)) {
     if (typeof value !== "string") throw new TypeError(`${fn}: metadata ${key} must be a string, got ${typeof value}`);
   }
@@ -122,13 +128,14 @@ function readValues(view: DataView, start: number, dtype: TensorDType, count: nu
 }
 
 /**
- * Reads the bytes of a .safetensors file. `source` names the file in errors. A truncated file, a header length past
+ * Reads the bytes of a .safetensors file. `source` names the file in errors (by default the function). A truncated file, a header length past
  * the end, a tensor whose byte range does not fit its shape or the file, and an unknown dtype are errors naming it.
  */
-export function decodeSafetensors(bytes: Uint8Array, source = "safetensors data"): Safetensors {
+export function decodeSafetensors(bytes: Uint8Array, source = "decodeSafetensors"): Safetensors {
   const fail = (message: string): never => {
     throw new RangeError(`${source}: ${message}`);
   };
+  if (!(bytes instanceof Uint8Array)) throw new TypeError(`decodeSafetensors: bytes must be a Uint8Array (a Buffer), got ${describe(bytes)}`);
   if (bytes.length < 8) fail(`${bytes.length} bytes is too short for a .safetensors file (truncated?): it starts with an 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const declared = view.getBigUint64(0, true);
@@ -177,6 +184,14 @@ export function decodeSafetensors(bytes: Uint8Array, source = "safetensors data"
     found.push({ name, dtype: dtype as TensorDType, shape: shape as number[], begin, end });
   }
   found.sort((a, b) => a.begin - b.begin);
+  // The format's rule: the tensors' byte ranges tile the data, no overlap and no hole.
+  let covered = 0;
+  for (const { name, begin, end } of found) {
+    if (begin < covered) fail(`tensor ${name}: data_offsets [${begin}, ${end}] overlap the tensor before it, which ends at ${covered}`);
+    if (begin > covered) fail(`tensor ${name}: data_offsets [${begin}, ${end}] leave bytes [${covered}, ${begin}) unused; the format allows no gap`);
+    covered = end;
+  }
+  if (covered !== dataLength) fail(`the tensors hold ${covered} bytes of data, the file ${dataLength} after the header: the format allows no unused bytes`);
   const tensors = new Map<string, StoredTensor>();
   for (const { name, dtype, shape, begin } of found) {
     tensors.set(name, { dtype, shape, data: readValues(view, dataStart + begin, dtype, elementCount(shape)) });
@@ -190,10 +205,10 @@ export function writeSafetensors(
   tensors: ReadonlyMap<string, Tensor> | Readonly<Record<string, Tensor>>,
   metadata: Readonly<Record<string, string>> = {},
 ): void {
-  writeFileSync(path, encodeSafetensors(tensors, metadata));
+  writeBytes("writeSafetensors", path, encode("writeSafetensors", tensors, metadata));
 }
 
 /** Reads a .safetensors file: its tensors (F16 and BF16 widened to float32) and its metadata. */
 export function readSafetensors(path: string): Safetensors {
-  return decodeSafetensors(readFileSync(path), path);
+  return decodeSafetensors(readBytes("readSafetensors", path), path);
 }
