@@ -39,7 +39,7 @@ function committedPictures(path: string): number[] {
 
 /** How long Run All may take (test/notebookBudgets.ts), and the test: that and time to start a kernel, save and close. */
 const runBudgetMs = (path: string) => notebookBudgetSeconds(path) * 1000;
-const fixtureBudgetMs = 180_000;
+const fixtureBudgetMs = 300_000;
 const testTimeout = (budgetMs: number) => budgetMs + 180_000;
 
 let lab: JupyterLab;
