@@ -68,6 +68,18 @@ function packB(b: usize, rs: i32, cs: i32, k0: i32, kc: i32, n: i32, dst: usize)
   }
 }
 
+/**
+ * c + a b, four lanes: rounded twice (the product, then the sum), or, in the module built with relaxed SIMD
+ * (asm/build.mjs --fused), once by a fused multiply-add where the CPU has one (x86-64 with FMA3, ARM64); V8 keeps
+ * the two roundings on a CPU without, so that module's bits depend on the CPU.
+ */
+// @ts-ignore: AssemblyScript decorator
+@inline
+function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
 /** C (MR x NR block, row stride ldc floats) += A micro-panel times B panel over depth kc. */
 // @ts-ignore: AssemblyScript decorator
 @inline
@@ -81,17 +93,17 @@ function microKernel(ap: usize, bp: usize, kc: i32, c: usize, ldc: i32): void {
   while (ap < end) {
     const b0 = v128.load(bp), b1 = v128.load(bp, 16);
     let a = v128.load32_splat(ap);
-    c00 = f32x4.add(c00, f32x4.mul(a, b0));
-    c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    c00 = madd(a, b0, c00);
+    c01 = madd(a, b1, c01);
     a = v128.load32_splat(ap, 4);
-    c10 = f32x4.add(c10, f32x4.mul(a, b0));
-    c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    c10 = madd(a, b0, c10);
+    c11 = madd(a, b1, c11);
     a = v128.load32_splat(ap, 8);
-    c20 = f32x4.add(c20, f32x4.mul(a, b0));
-    c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    c20 = madd(a, b0, c20);
+    c21 = madd(a, b1, c21);
     a = v128.load32_splat(ap, 12);
-    c30 = f32x4.add(c30, f32x4.mul(a, b0));
-    c31 = f32x4.add(c31, f32x4.mul(a, b1));
+    c30 = madd(a, b0, c30);
+    c31 = madd(a, b1, c31);
     ap += 16;
     bp += 32;
   }
@@ -115,7 +127,7 @@ function block(ap: usize, bp: usize, kc: i32, c: usize, ldc: i32, rows: i32, col
 
 /**
  * C (m x n) = A (m x k) times B (k x n), or times the transpose of B (n x k) when transposeB is 1.
- * packedA needs 4 * roundUp(min(m, MC), MR) * min(k, KC) bytes, packedB 4 * roundUp(n, NR) * min(k, KC), tile 4 * MR * NR.
+ * Scratch as for gemm.
  */
 export function matmul(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, transposeB: i32, packedA: usize, packedB: usize, tile: usize): void {
   gemm(a, b, c, m, k, n, 0, transposeB, 0, packedA, packedB, tile);
@@ -145,34 +157,59 @@ function packAStrided(a: usize, rs: i32, cs: i32, m: i32, k0: i32, kc: i32, dst:
 }
 
 /**
+ * Column panels [panel0, panel1) (NR columns each) of op(B) (k x n; B(p, j) at b + 4 * (p * rs + j * cs)) for every
+ * depth slice at once: slice k0 (KC deep, kc = min(KC, k - k0)) at dst + 4 * k0 * roundUp(n, NR), its panel j0 at
+ * 4 * j0 * kc in it. Panels are independent: threads may pack different ones.
+ */
+export function gemmPackB(b: usize, rs: i32, cs: i32, k: i32, n: i32, panel0: i32, panel1: i32, dst: usize): void {
+  const width = (n + NR - 1) / NR * NR;
+  const j0 = panel0 * NR, j1 = min(n, panel1 * NR);
+  if (j1 <= j0) return;
+  for (let k0 = 0; k0 < k; k0 += KC) {
+    const kc = min(KC, k - k0);
+    packB(b + (<usize>(j0 * cs) << 2), rs, cs, k0, kc, j1 - j0, dst + (<usize>(k0 * width + j0 * kc) << 2));
+  }
+}
+
+/**
+ * Rows [i0, i1) of C (row stride ldc) = op(A) op(B), or += when accumulate, from B packed by gemmPackB; A(i, p) at
+ * a + 4 * (i * ars + p * acs). Each element of C is summed over the depth in the same order whatever the rows
+ * asked, so threads that share the rows out get the bits of one thread. packedA 4*roundUp(min(rows, MC), MR)*min(k, KC) bytes.
+ */
+export function gemmRows(
+  a: usize, ars: i32, acs: i32, packedB: usize, c: usize, ldc: i32, i0: i32, i1: i32, k: i32, n: i32, accumulate: i32, packedA: usize, tile: usize,
+): void {
+  if (!accumulate) for (let i = i0; i < i1; i++) memory.fill(c + (<usize>(i * ldc) << 2), 0, <usize>n << 2);
+  const width = (n + NR - 1) / NR * NR;
+  for (let k0 = 0; k0 < k; k0 += KC) {
+    const kc = min(KC, k - k0);
+    const slice = packedB + (<usize>(k0 * width) << 2);
+    for (let top = i0; top < i1; top += MC) {
+      const rows = min(MC, i1 - top);
+      packAStrided(a + (<usize>(top * ars) << 2), ars, acs, rows, k0, kc, packedA);
+      // B panel outside, A micro-panels inside: the KC x NR B panel stays in L1, the MC x KC A block in L2.
+      for (let j0 = 0; j0 < n; j0 += NR) {
+        const bp = slice + (<usize>(j0 * kc) << 2);
+        for (let r0 = 0; r0 < rows; r0 += MR) {
+          block(packedA + (<usize>(r0 * kc) << 2), bp, kc, c + (<usize>((top + r0) * ldc + j0) << 2), ldc, min(MR, rows - r0), min(NR, n - j0), tile);
+        }
+      }
+    }
+  }
+}
+
+/**
  * C (m x n) = op(A) op(B), or C += op(A) op(B) when accumulate is 1. op(A) is m x k: A itself (m x k) or, when
  * transposeA is 1, the transpose of A stored k x m; op(B) is k x n: B (k x n) or the transpose of B stored n x k.
- * The transposes are read in place by the packing, never copied. Scratch as for matmul.
+ * The transposes are read in place by the packing, never copied. Scratch: packedA as for gemmRows, packedB
+ * 4*roundUp(n,NR)*k bytes, tile 4*MR*NR.
  */
 export function gemm(
   a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, transposeA: i32, transposeB: i32, accumulate: i32,
   packedA: usize, packedB: usize, tile: usize,
 ): void {
-  if (!accumulate) memory.fill(c, 0, <usize>(m * n) << 2);
-  const ars = transposeA ? 1 : k;
-  const acs = transposeA ? m : 1;
-  const brs = transposeB ? 1 : n;
-  const bcs = transposeB ? k : 1;
-  for (let k0 = 0; k0 < k; k0 += KC) {
-    const kc = min(KC, k - k0);
-    packB(b, brs, bcs, k0, kc, n, packedB);
-    for (let i0 = 0; i0 < m; i0 += MC) {
-      const rows = min(MC, m - i0);
-      packAStrided(a + (<usize>(i0 * ars) << 2), ars, acs, rows, k0, kc, packedA);
-      // B panel outside, A micro-panels inside: the KC x NR B panel stays in L1, the MC x KC A block in L2.
-      for (let j0 = 0; j0 < n; j0 += NR) {
-        const bp = packedB + (<usize>(j0 * kc) << 2);
-        for (let r0 = 0; r0 < rows; r0 += MR) {
-          block(packedA + (<usize>(r0 * kc) << 2), bp, kc, c + (<usize>((i0 + r0) * n + j0) << 2), n, min(MR, rows - r0), min(NR, n - j0), tile);
-        }
-      }
-    }
-  }
+  gemmPackB(b, transposeB ? 1 : n, transposeB ? k : 1, k, n, 0, (n + NR - 1) / NR, packedB);
+  gemmRows(a, transposeA ? 1 : k, transposeA ? m : 1, packedB, c, n, 0, m, k, n, accumulate, packedA, tile);
 }
 
 const RB: i32 = 16; // query rows per attention step: their scores (RB x keys) stay in L2 between the two products
@@ -363,21 +400,27 @@ function lowerTransposedTimes(packedLT: usize, packedB: usize, T: i32, n: i32, o
 export function causalAttentionForward(
   qkv: usize, y: usize, weights: usize, B: i32, T: i32, C: i32, nHead: i32, scale: f32, packedA: usize, packedB: usize, tile: usize,
 ): void {
+  causalAttentionForwardHeads(qkv, y, weights, T, C, nHead, scale, 0, B * nHead, packedA, packedB, tile);
+}
+
+/** causalAttentionForward for the heads [first, last) of the B * nHead (batch row b, head h at b * nHead + h): threads share them out. */
+export function causalAttentionForwardHeads(
+  qkv: usize, y: usize, weights: usize, T: i32, C: i32, nHead: i32, scale: f32, first: i32, last: i32, packedA: usize, packedB: usize, tile: usize,
+): void {
   const hs = C / nHead, ld = 3 * C;
-  memory.fill(y, 0, <usize>(B * T * C) << 2);
-  for (let b = 0; b < B; b++) {
-    for (let h = 0; h < nHead; h++) {
-      const q = qkv + (<usize>(b * T * ld + h * hs) << 2), k = q + (<usize>C << 2), v = q + (<usize>(2 * C) << 2);
-      const w = weights + (<usize>((b * nHead + h) * T * T) << 2);
-      memory.fill(w, 0, <usize>(T * T) << 2);
-      packA(q, ld, T, 0, hs, packedA);
-      packB(k, 1, ld, 0, hs, T, packedB); // K^T read in place
-      lowerProduct(packedA, packedB, hs, w, T, tile); // scores Q K^T
-      softmaxRows(w, T, T, 0, T, scale, 1);
-      packA(w, T, T, 0, T, packedA);
-      packB(v, ld, 1, 0, T, hs, packedB);
-      lowerTimes(packedA, packedB, T, hs, y + (<usize>(b * T * C + h * hs) << 2), C, tile); // P V
-    }
+  for (let item = first; item < last; item++) {
+    const b = item / nHead, h = item % nHead;
+    for (let t = 0; t < T; t++) memory.fill(y + (<usize>((b * T + t) * C + h * hs) << 2), 0, <usize>hs << 2);
+    const q = qkv + (<usize>(b * T * ld + h * hs) << 2), k = q + (<usize>C << 2), v = q + (<usize>(2 * C) << 2);
+    const w = weights + (<usize>((b * nHead + h) * T * T) << 2);
+    memory.fill(w, 0, <usize>(T * T) << 2);
+    packA(q, ld, T, 0, hs, packedA);
+    packB(k, 1, ld, 0, hs, T, packedB); // K^T read in place
+    lowerProduct(packedA, packedB, hs, w, T, tile); // scores Q K^T
+    softmaxRows(w, T, T, 0, T, scale, 1);
+    packA(w, T, T, 0, T, packedA);
+    packB(v, ld, 1, 0, T, hs, packedB);
+    lowerTimes(packedA, packedB, T, hs, y + (<usize>(b * T * C + h * hs) << 2), C, tile); // P V
   }
 }
 
@@ -390,39 +433,48 @@ export function causalAttentionBackward(
   dqkv: usize, dy: usize, qkv: usize, weights: usize, B: i32, T: i32, C: i32, nHead: i32, scale: f32,
   packedA: usize, packedB: usize, dS: usize, tile: usize,
 ): void {
+  causalAttentionBackwardHeads(dqkv, dy, qkv, weights, T, C, nHead, scale, 0, B * nHead, packedA, packedB, dS, tile);
+}
+
+/** causalAttentionBackward for the heads [first, last), as causalAttentionForwardHeads. */
+export function causalAttentionBackwardHeads(
+  dqkv: usize, dy: usize, qkv: usize, weights: usize, T: i32, C: i32, nHead: i32, scale: f32, first: i32, last: i32,
+  packedA: usize, packedB: usize, dS: usize, tile: usize,
+): void {
   const hs = C / nHead, ld = 3 * C;
-  memory.fill(dqkv, 0, <usize>(B * T * ld) << 2);
-  for (let b = 0; b < B; b++) {
-    for (let h = 0; h < nHead; h++) {
-      const offset = <usize>(b * T * ld + h * hs) << 2;
-      const q = qkv + offset, k = q + (<usize>C << 2), v = q + (<usize>(2 * C) << 2);
-      const dq = dqkv + offset, dk = dq + (<usize>C << 2), dv = dq + (<usize>(2 * C) << 2);
-      const dyh = dy + (<usize>(b * T * C + h * hs) << 2);
-      const w = weights + (<usize>((b * nHead + h) * T * T) << 2);
-      memory.fill(dS, 0, <usize>(T * T) << 2);
-      packA(dyh, C, T, 0, hs, packedA);
-      packB(v, 1, ld, 0, hs, T, packedB);
-      lowerProduct(packedA, packedB, hs, dS, T, tile); // dP = dy V^T
-      packAStrided(w, 1, T, T, 0, T, packedA);
-      packB(dyh, C, 1, 0, T, hs, packedB);
-      lowerTransposedTimes(packedA, packedB, T, hs, dv, ld, tile); // dV = P^T dy
-      for (let t = 0; t < T; t++) { // dS, in place of dP
-        const pRow = w + (<usize>(t * T) << 2), dRow = dS + (<usize>(t * T) << 2);
-        let dot: f32 = 0;
-        for (let s = 0; s <= t; s++) dot += load<f32>(pRow + (<usize>s << 2)) * load<f32>(dRow + (<usize>s << 2));
-        for (let s = 0; s <= t; s++) {
-          const at = dRow + (<usize>s << 2);
-          store<f32>(at, load<f32>(pRow + (<usize>s << 2)) * (load<f32>(at) - dot) * scale);
-        }
-        memory.fill(dRow + (<usize>(t + 1) << 2), 0, <usize>(T - t - 1) << 2); // the part of blocks past the diagonal
+  for (let item = first; item < last; item++) {
+    const b = item / nHead, h = item % nHead;
+    const offset = <usize>(b * T * ld + h * hs) << 2;
+    const q = qkv + offset, k = q + (<usize>C << 2), v = q + (<usize>(2 * C) << 2);
+    const dq = dqkv + offset, dk = dq + (<usize>C << 2), dv = dq + (<usize>(2 * C) << 2);
+    for (let t = 0; t < T; t++) memory.fill(dq + (<usize>(t * ld) << 2), 0, <usize>hs << 2); // the head's columns of Q, K, V
+    for (let t = 0; t < T; t++) memory.fill(dk + (<usize>(t * ld) << 2), 0, <usize>hs << 2);
+    for (let t = 0; t < T; t++) memory.fill(dv + (<usize>(t * ld) << 2), 0, <usize>hs << 2);
+    const dyh = dy + (<usize>(b * T * C + h * hs) << 2);
+    const w = weights + (<usize>((b * nHead + h) * T * T) << 2);
+    memory.fill(dS, 0, <usize>(T * T) << 2);
+    packA(dyh, C, T, 0, hs, packedA);
+    packB(v, 1, ld, 0, hs, T, packedB);
+    lowerProduct(packedA, packedB, hs, dS, T, tile); // dP = dy V^T
+    packAStrided(w, 1, T, T, 0, T, packedA);
+    packB(dyh, C, 1, 0, T, hs, packedB);
+    lowerTransposedTimes(packedA, packedB, T, hs, dv, ld, tile); // dV = P^T dy
+    for (let t = 0; t < T; t++) { // dS, in place of dP
+      const pRow = w + (<usize>(t * T) << 2), dRow = dS + (<usize>(t * T) << 2);
+      let dot: f32 = 0;
+      for (let s = 0; s <= t; s++) dot += load<f32>(pRow + (<usize>s << 2)) * load<f32>(dRow + (<usize>s << 2));
+      for (let s = 0; s <= t; s++) {
+        const at = dRow + (<usize>s << 2);
+        store<f32>(at, load<f32>(pRow + (<usize>s << 2)) * (load<f32>(at) - dot) * scale);
       }
-      packA(dS, T, T, 0, T, packedA);
-      packB(k, ld, 1, 0, T, hs, packedB);
-      lowerTimes(packedA, packedB, T, hs, dq, ld, tile); // dQ = dS K
-      packAStrided(dS, 1, T, T, 0, T, packedA);
-      packB(q, ld, 1, 0, T, hs, packedB);
-      lowerTransposedTimes(packedA, packedB, T, hs, dk, ld, tile); // dK = dS^T Q
+      memory.fill(dRow + (<usize>(t + 1) << 2), 0, <usize>(T - t - 1) << 2); // the part of blocks past the diagonal
     }
+    packA(dS, T, T, 0, T, packedA);
+    packB(k, ld, 1, 0, T, hs, packedB);
+    lowerTimes(packedA, packedB, T, hs, dq, ld, tile); // dQ = dS K
+    packAStrided(dS, 1, T, T, 0, T, packedA);
+    packB(q, ld, 1, 0, T, hs, packedB);
+    lowerTransposedTimes(packedA, packedB, T, hs, dk, ld, tile); // dK = dS^T Q
   }
 }
 
@@ -481,6 +533,12 @@ export function layerNormForward(inp: usize, weight: usize, bias: usize, out: us
 export function layerNormBackward(
   dinp: usize, dweight: usize, dbias: usize, dout: usize, inp: usize, weight: usize, mean: usize, rstd: usize, N: i32, C: i32,
 ): void {
+  layerNormBackwardRows(dinp, dout, inp, weight, mean, rstd, N, C);
+  layerNormBackwardColumns(dweight, dbias, dout, inp, mean, rstd, N, C, 0, C);
+}
+
+/** dinp of layerNormBackward for N rows (threads share rows out by moving the pointers). */
+export function layerNormBackwardRows(dinp: usize, dout: usize, inp: usize, weight: usize, mean: usize, rstd: usize, N: i32, C: i32): void {
   const vectorC = C & ~3;
   for (let i = 0; i < N; i++) {
     const row = <usize>(i * C) << 2;
@@ -505,19 +563,47 @@ export function layerNormBackward(
     for (let c = 0; c < vectorC; c += 4) {
       const at = <usize>c << 2;
       const n = f32x4.mul(f32x4.sub(v128.load(inp + row + at), m4), s4);
-      const d = v128.load(dout + row + at);
-      const g = f32x4.mul(d, v128.load(weight + at));
+      const g = f32x4.mul(v128.load(dout + row + at), v128.load(weight + at));
       v128.store(dinp + row + at, f32x4.mul(s4, f32x4.sub(f32x4.sub(g, meanG), f32x4.mul(n, meanGN))));
-      v128.store(dweight + at, f32x4.add(v128.load(dweight + at), f32x4.mul(d, n)));
-      if (dbias) v128.store(dbias + at, f32x4.add(v128.load(dbias + at), d));
     }
     for (let c = vectorC; c < C; c++) {
       const at = <usize>c << 2;
       const n = (load<f32>(inp + row + at) - m) * s, d = load<f32>(dout + row + at);
       store<f32>(dinp + row + at, s * (d * load<f32>(weight + at) - sumG / <f32>C - n * (sumGN / <f32>C)));
-      store<f32>(dweight + at, load<f32>(dweight + at) + d * n);
-      if (dbias) store<f32>(dbias + at, load<f32>(dbias + at) + d);
     }
+  }
+}
+
+/**
+ * dweight and dbias of layerNormBackward for the columns [c0, c1) (c0 a multiple of 4), each summed over the rows
+ * in order: threads share the columns out, so each sum keeps the order of one thread.
+ */
+export function layerNormBackwardColumns(dweight: usize, dbias: usize, dout: usize, inp: usize, mean: usize, rstd: usize, N: i32, C: i32, c0: i32, c1: i32): void {
+  const vectorEnd = min(c1, C & ~3);
+  for (let c = c0; c < vectorEnd; c += 4) {
+    const at = <usize>c << 2;
+    let dw = v128.load(dweight + at), db = dbias ? v128.load(dbias + at) : f32x4.splat(0);
+    for (let i = 0; i < N; i++) {
+      const row = <usize>(i * C) << 2;
+      const n = f32x4.mul(f32x4.sub(v128.load(inp + row + at), f32x4.splat(load<f32>(mean + (<usize>i << 2)))), f32x4.splat(load<f32>(rstd + (<usize>i << 2))));
+      const d = v128.load(dout + row + at);
+      dw = f32x4.add(dw, f32x4.mul(d, n));
+      db = f32x4.add(db, d);
+    }
+    v128.store(dweight + at, dw);
+    if (dbias) v128.store(dbias + at, db);
+  }
+  for (let c = max(c0, vectorEnd); c < c1; c++) {
+    const at = <usize>c << 2;
+    let dw = load<f32>(dweight + at), db = dbias ? load<f32>(dbias + at) : 0;
+    for (let i = 0; i < N; i++) {
+      const row = <usize>(i * C) << 2;
+      const n = (load<f32>(inp + row + at) - load<f32>(mean + (<usize>i << 2))) * load<f32>(rstd + (<usize>i << 2)), d = load<f32>(dout + row + at);
+      dw += d * n;
+      db += d;
+    }
+    store<f32>(dweight + at, dw);
+    if (dbias) store<f32>(dbias + at, db);
   }
 }
 
@@ -567,12 +653,21 @@ export function adamW(data: usize, grad: usize, m: usize, v: usize, n: i32, deca
 export function adamWTensors(
   data: usize, grad: usize, m: usize, v: usize, table: usize, count: i32, beta1: f32, beta2: f32, stepSize: f32, correction2: f32, eps: f32,
 ): void {
+  adamWRange(data, grad, m, v, table, count, beta1, beta2, stepSize, correction2, eps, 0, i32.MAX_VALUE);
+}
+
+/** adamWTensors on the floats [first, last) of the regions only (multiples of 4): threads share them out. */
+export function adamWRange(
+  data: usize, grad: usize, m: usize, v: usize, table: usize, count: i32, beta1: f32, beta2: f32, stepSize: f32, correction2: f32, eps: f32,
+  first: i32, last: i32,
+): void {
   const beta14 = f32x4.splat(beta1), beta24 = f32x4.splat(beta2);
   const oneMinusBeta1 = f32x4.splat(1 - beta1), oneMinusBeta2 = f32x4.splat(1 - beta2);
   const stepSize4 = f32x4.splat(stepSize), correction24 = f32x4.splat(correction2), eps4 = f32x4.splat(eps);
   for (let i = 0; i < count; i++) {
     const entry = table + (<usize>(3 * i) << 2);
-    const start = <usize>load<i32>(entry), end = start + (<usize>load<i32>(entry, 4) << 2);
+    const offset = load<i32>(entry) >> 2, padded = (load<i32>(entry, 4) + 3) & ~3; // in floats
+    const start = <usize>max(offset, first) << 2, end = <usize>min(offset + padded, last) << 2;
     const decay4 = f32x4.splat(load<f32>(entry, 8));
     for (let at = start; at < end; at += 16) {
       adamW4(data + at, grad + at, m + at, v + at, decay4, beta14, beta24, oneMinusBeta1, oneMinusBeta2, stepSize4, correction24, eps4);

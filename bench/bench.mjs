@@ -1,8 +1,9 @@
 // npm run bench: times the matmul and attention kernels of the built lib (lib/dist) against the readable
 // reference, ml-matrix and, where Debian's python3-numpy is installed, numpy, and prints one table; then the
-// GPT's float32 training step against PyTorch's (Debian's python3-torch), one thread each.
+// GPT's float32 training step against PyTorch's (TORCH_PYTHON's torch, else Debian's python3-torch), at one thread
+// and at every core each.
 // A benchmark, not a test: nothing here fails on speed. Run `npm run build` first (npm run bench does).
-// `npm run bench -- training` (or matmul, attention, any of them) runs only those rows.
+// `npm run bench -- training` (or matmul, attention, generation, any of them) runs only those rows.
 //
 // Method, for every row:
 // - each JavaScript row runs in its own fresh node process (--expose-gc), so one kernel's JIT state or
@@ -21,21 +22,25 @@
 // The training row: see runTraining and trainingRows.
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { cpus, loadavg } from "node:os";
+import { availableParallelism, cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
+import { generationRows } from "./generation.mjs";
 
 const MATMUL_SIZES = [64, 128, 256, 512, 1024];
 const ATTENTION_LENGTHS = [128, 512, 1024];
 const D = 64;
 const NUMPY_PYTHON = "/usr/bin/python3";
-const ROWS = ["matmul", "attention", "training"];
+const ROWS = ["matmul", "attention", "training", "generation"];
 // nanoGPT's CPU recipe (shakespeare_char on a laptop) with the 65 characters of tinyshakespeare
 const TRAINING = {
   config: { vocabSize: 65, blockSize: 64, nLayer: 4, nHead: 4, nEmbd: 128, dropout: 0, bias: false, norm: "pre" },
   batch: 12,
   steps: 20, // timed steps per run, after 3 warmup steps and 1 step for the memory peak
-  rounds: 3, // runs of each side, alternating, so that load on the machine hits both alike
+  rounds: 3, // runs of each row, alternating, so that load on the machine hits all alike
 };
+// The PyTorch to compare with: TORCH_PYTHON (e.g. a venv with the PyPI wheel, `pip install torch`: what a user
+// installs), else Debian's python3-torch.
+const TORCH_PYTHON = process.env.TORCH_PYTHON || NUMPY_PYTHON;
 const here = fileURLToPath(import.meta.url);
 const lib = new URL("../lib/dist/index.js", import.meta.url).href;
 
@@ -148,8 +153,9 @@ function resourcePeak() {
 
 // One float32 training step of the recipe, as bench/torch_train.py times it: forward with the loss, backward,
 // clipping to norm 1, AdamW. Prints the same JSON fields as torch_train.py.
-async function runTraining() {
-  const { GPT, AdamW, clipGradNorm, gptConfig } = await import(lib);
+async function runTraining(threads) {
+  const { GPT, AdamW, clipGradNorm, gptConfig, setThreads } = await import(lib);
+  setThreads(threads);
   const { config, batch: B, steps } = TRAINING;
   const T = config.blockSize;
   const model = GPT.create(gptConfig(config), { seed: 1337, dtype: "float32" });
@@ -182,7 +188,7 @@ async function runTraining() {
   }
   const seconds = median(times), cpuSeconds = median(cpuTimes);
   console.log(JSON.stringify({
-    node: process.version, seconds_per_step: seconds, tokens_per_second: (B * T) / seconds,
+    node: process.version, threads, seconds_per_step: seconds, tokens_per_second: (B * T) / seconds,
     cpu_seconds_per_step: cpuSeconds, cpu_tokens_per_second: (B * T) / cpuSeconds, peak_rss_bytes: resourcePeak(), peak_step_bytes: peakStep,
   }));
 }
@@ -287,61 +293,63 @@ function printTargets(rows, numpy) {
 // ---------- the training table ----------
 
 function torchAvailable() {
-  if (!existsSync(NUMPY_PYTHON)) return false;
-  return spawnSync(NUMPY_PYTHON, ["-c", "import torch"], { encoding: "utf8" }).status === 0;
+  if (!existsSync(TORCH_PYTHON)) return false;
+  return spawnSync(TORCH_PYTHON, ["-c", "import torch"], { encoding: "utf8" }).status === 0;
 }
 
-function runTorch(env) {
+function runTorch(env, threads) {
   const { config, batch, steps } = TRAINING;
-  const child = spawnSync(NUMPY_PYTHON, [new URL("./torch_train.py", import.meta.url).pathname, JSON.stringify(config), String(batch), String(steps)], {
+  const count = String(threads);
+  const child = spawnSync(TORCH_PYTHON, [new URL("./torch_train.py", import.meta.url).pathname, JSON.stringify(config), String(batch), String(steps), count], {
     encoding: "utf8",
-    env: { ...env, OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: "1", MKL_NUM_THREADS: "1" },
+    env: { ...env, OPENBLAS_NUM_THREADS: count, OMP_NUM_THREADS: count, MKL_NUM_THREADS: count },
   });
   if (child.status !== 0) throw new Error(`bench/torch_train.py failed:\n${child.stderr}`);
-  return { ...JSON.parse(child.stdout), coretype: env.OPENBLAS_CORETYPE ?? "unset", l2: env.OPENBLAS_L2_SIZE ?? "unset" };
+  return JSON.parse(child.stdout);
 }
 
-function runTrainingChild() {
-  const child = spawnSync(process.execPath, ["--expose-gc", here, "--training"], { encoding: "utf8" });
+function runTrainingChild(threads) {
+  const child = spawnSync(process.execPath, ["--expose-gc", here, "--training", String(threads)], { encoding: "utf8" });
   if (child.status !== 0) throw new Error(`the training row failed:\n${child.stderr}`);
   return JSON.parse(child.stdout);
 }
 
-// TRAINING.rounds runs of each side, alternating (ours, then PyTorch's, ...), each a fresh process; every run
-// reports the median of its steps; the table gives the median run of each side and the median of the per-round
-// ratios. As for numpy, OPENBLAS_CORETYPE or OPENBLAS_L2_SIZE in the environment make PyTorch run twice a round:
-// with the environment as is, and with both unset (OpenBLAS's own pick of kernel for this CPU).
+const loadText = () => `load average ${loadavg().map((x) => x.toFixed(2)).join(", ")} (1, 5, 15 min) on ${cpus().length} cores`;
+const thousands = (x) => Math.round(x).toLocaleString("en-US");
+const threadsText = (n) => `${n} thread${n === 1 ? "" : "s"}`;
+
+// Four rows, this lib and PyTorch at one thread and at every core, TRAINING.rounds runs each, alternating (lib 1,
+// PyTorch 1, lib all, PyTorch all, then again), each run a fresh process reporting the median of its steps. The
+// table gives each row's median run; "best" is the faster of a side's two rows.
 function trainingRows() {
   const { config, batch, rounds } = TRAINING;
+  const cores = availableParallelism();
+  const counts = cores > 1 ? [1, cores] : [1];
   const withTorch = torchAvailable();
   console.log(`\nTraining step: nanoGPT's CPU recipe (${config.nLayer} layers, ${config.nHead} heads, ${config.nEmbd} wide, context ${config.blockSize}, ` +
-    `batch ${batch}, vocab ${config.vocabSize}), float32, forward + backward + clipGradNorm + AdamW, one thread; ${rounds} alternating runs of ${TRAINING.steps} steps each`);
+    `batch ${batch}, vocab ${config.vocabSize}), float32, forward + backward + clipGradNorm + AdamW; ${rounds} alternating runs of ${TRAINING.steps} steps per row`);
+  console.log(`node ${process.version}; ${cpus()[0]?.model ?? "unknown CPU"}, ${cores} cores available; at the start: ${loadText()}`);
   if (!withTorch) {
-    console.log(`PyTorch: not found (${NUMPY_PYTHON} with torch); its row and the ratio are left out. To add them: sudo apt-get install python3-torch libopenblas0-pthread`);
+    console.log(`PyTorch: not found (${TORCH_PYTHON} with torch); its rows and the ratio are left out. To add them: TORCH_PYTHON=/path/to/python-with-torch, or sudo apt-get install python3-torch`);
   }
-  const { OPENBLAS_CORETYPE, OPENBLAS_L2_SIZE, ...unset } = process.env;
-  const torchSides = !withTorch ? [] : OPENBLAS_CORETYPE === undefined && OPENBLAS_L2_SIZE === undefined
-    ? [{ label: "", env: process.env }]
-    : [{ label: " (env as is)", env: process.env }, { label: " (CORETYPE unset)", env: unset }];
-  const ours = [];
-  const theirs = torchSides.map(() => []);
+  const rows = [];
+  for (const threads of counts) {
+    rows.push({ side: "lib", threads, runs: [] });
+    if (withTorch) rows.push({ side: "PyTorch", threads, runs: [] });
+  }
   for (let r = 0; r < rounds; r++) {
-    ours.push(runTrainingChild());
-    torchSides.forEach((side, i) => theirs[i].push(runTorch(side.env)));
+    for (const row of rows) row.runs.push(row.side === "lib" ? runTrainingChild(row.threads) : runTorch(process.env, row.threads));
   }
   const medianRun = (runs) => [...runs].sort((a, b) => a.tokens_per_second - b.tokens_per_second)[Math.floor(runs.length / 2)];
-  const ratio = (runs, key) => median(ours.map((o, i) => o[key] / runs[i][key]));
-  const rows = [{ name: "wasm (lib)", runs: ours, x: "", xCpu: "" }];
-  torchSides.forEach((side, i) => rows.push({
-    name: `PyTorch ${theirs[i][0].torch}${side.label}`, runs: theirs[i],
-    x: ratio(theirs[i], "tokens_per_second").toFixed(2), xCpu: ratio(theirs[i], "cpu_tokens_per_second").toFixed(2),
-  }));
-  const header = ["kernel", "ms/step", "tokens/s", "tokens/s per run", "CPU ms/step", "tokens/CPU-s", "peak RSS", "step adds", "lib x this", "lib x this (CPU)"];
-  const lines = rows.map(({ name, runs, x, xCpu }) => {
-    const run = medianRun(runs);
+  for (const row of rows) row.median = medianRun(row.runs);
+  const torch = rows.find((row) => row.side === "PyTorch")?.median;
+  const name = (row) => (row.side === "lib" ? "this lib (wasm)" : `PyTorch ${torch.torch}`);
+  const header = ["row", "threads", "ms/step", "tokens/s", "tokens/s per run", "CPU ms/step", "tokens/CPU-s", "peak RSS", "step adds"];
+  const lines = rows.map((row) => {
+    const run = row.median;
     return [
-      name, (run.seconds_per_step * 1000).toFixed(1), run.tokens_per_second.toFixed(0), runs.map((r) => r.tokens_per_second.toFixed(0)).join(" "),
-      (run.cpu_seconds_per_step * 1000).toFixed(1), run.cpu_tokens_per_second.toFixed(0), formatBytes(run.peak_rss_bytes), formatBytes(run.peak_step_bytes), x, xCpu,
+      name(row), String(row.threads), (run.seconds_per_step * 1000).toFixed(1), thousands(run.tokens_per_second), row.runs.map((x) => thousands(x.tokens_per_second)).join(" "),
+      (run.cpu_seconds_per_step * 1000).toFixed(1), thousands(run.cpu_tokens_per_second), formatBytes(run.peak_rss_bytes), formatBytes(run.peak_step_bytes),
     ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
@@ -349,21 +357,24 @@ function trainingRows() {
   console.log(format(header));
   console.log(`|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`);
   for (const line of lines) console.log(format(line));
-  const peak = medianRun(ours).peak_rss_bytes;
-  torchSides.forEach((side, i) => {
-    const run = theirs[i][0];
-    const perRound = ours.map((o, r) => (o.tokens_per_second / theirs[i][r].tokens_per_second).toFixed(2)).join(" ");
-    const perRoundCpu = ours.map((o, r) => (o.cpu_tokens_per_second / theirs[i][r].cpu_tokens_per_second).toFixed(2)).join(" ");
-    console.log(`PyTorch ${run.torch}${side.label}: ${run.threads} thread(s), OPENBLAS_NUM_THREADS=${run.openblas_threads}, ` +
-      `OPENBLAS_CORETYPE=${run.coretype}, OPENBLAS_L2_SIZE=${run.l2}, BLAS: ${run.blas}`);
-    console.log(`  lib / PyTorch per round, tokens/s: ${perRound}; by CPU time: ${perRoundCpu}`);
-  });
-  for (const { name, x, xCpu } of rows.slice(1)) {
-    console.log(`Target: training at least 0.5x ${name}'s tokens/s at one thread: ${x}x (${Number(x) >= 0.5 ? "holds" : "MISSED"}), by CPU time ${xCpu}x (${Number(xCpu) >= 0.5 ? "holds" : "MISSED"})`);
+  console.log(`at the end: ${loadText()} (a load above the cores slows the multi-threaded rows most: compare within a round)`);
+  if (torch) console.log(`PyTorch ${torch.torch} (${TORCH_PYTHON}): BLAS ${torch.blas}, CPU capability ${torch.capability}`);
+  const best = (side) => rows.filter((row) => row.side === side).reduce((a, b) => (b.median.tokens_per_second > a.median.tokens_per_second ? b : a));
+  const ours = best("lib");
+  const libRows = rows.filter((row) => row.side === "lib");
+  if (libRows.length > 1) {
+    const scaling = libRows.map((row) => row.median.tokens_per_second);
+    console.log(`lib ${threadsText(libRows[1].threads)} / 1 thread: ${(scaling[1] / scaling[0]).toFixed(2)}x (per round: ${libRows[0].runs.map((run, i) => (libRows[1].runs[i].tokens_per_second / run.tokens_per_second).toFixed(2)).join(" ")})`);
   }
-  console.log(`Target: peak memory of a training step under 1 GB: ${formatBytes(peak)} for the whole process (${peak < 2 ** 30 ? "holds" : "MISSED"})`);
-  const load = loadavg();
-  console.log(`load average when the training rows ended: ${load.map((x) => x.toFixed(2)).join(", ")} (1, 5, 15 min) on ${cpus().length} cores`);
+  const peak = Math.max(...libRows.map((row) => row.median.peak_rss_bytes));
+  console.log(`peak memory of a training step under 1 GB: ${formatBytes(peak)} for the whole process (${peak < 2 ** 30 ? "holds" : "MISSED"})`);
+  if (torch) {
+    const theirs = best("PyTorch");
+    console.log(`training: lib best ${thousands(ours.median.tokens_per_second)} tokens/s (${threadsText(ours.threads)}), PyTorch best ${thousands(theirs.median.tokens_per_second)} tokens/s ` +
+      `(${threadsText(theirs.threads)}), ratio ${(ours.median.tokens_per_second / theirs.median.tokens_per_second).toFixed(2)}`);
+  } else {
+    console.log(`training: lib best ${thousands(ours.median.tokens_per_second)} tokens/s (${threadsText(ours.threads)}), PyTorch not found`);
+  }
 }
 
 async function main() {
@@ -372,8 +383,12 @@ async function main() {
   for (const name of selected) if (!ROWS.includes(name)) throw new Error(`bench: unknown row "${name}"; the rows are ${ROWS.join(", ")}`);
   const wanted = (name) => selected.length === 0 || selected.includes(name);
   if (wanted("matmul") || wanted("attention")) kernelRows(wanted);
-  if (wanted("training")) trainingRows();
-  console.log(`\nbench took ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  if (wanted("generation")) await generationRows(); // bench/generation.mjs
+  if (!wanted("training")) console.log(`\nbench took ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  else {
+    if (wanted("matmul") || wanted("attention") || wanted("generation")) console.log(`\n(the rows above took ${((performance.now() - started) / 1000).toFixed(0)} s)`);
+    trainingRows(); // last, so that its summary line ends the output
+  }
 }
 
 // The matmul and attention rows (those selected), their table and their targets.
@@ -407,5 +422,5 @@ function kernelRows(wanted) {
 }
 
 if (process.argv[2] === "--case") await runCases(JSON.parse(process.argv[3]));
-else if (process.argv[2] === "--training") await runTraining();
+else if (process.argv[2] === "--training") await runTraining(Number(process.argv[3]));
 else await main();

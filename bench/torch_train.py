@@ -1,13 +1,14 @@
 """PyTorch's side of the training row of bench/bench.mjs: tokens per second of forward + backward + AdamW.
 
-Run by bench.mjs with /usr/bin/python3 (Debian's python3-torch), one thread, on the same config, batch and
-token ids as the TypeScript row. Prints one JSON object: torch's version and BLAS, the median seconds per step
-(wall clock and this process's CPU time), tokens per second, the process's peak resident memory and the growth
-of that peak over one step.
-    torch_train.py CONFIG_JSON BATCH STEPS
+Run by bench.mjs with TORCH_PYTHON (a PyPI torch, as a user installs it) or /usr/bin/python3 (Debian's
+python3-torch), at the given number of threads, on the same config and batch size as the TypeScript rows. Prints
+one JSON object: torch's version and BLAS, the median seconds per step (wall clock and this process's CPU time,
+all threads), tokens per second, the process's peak resident memory and the growth of that peak over one step.
+    torch_train.py CONFIG_JSON BATCH STEPS THREADS
 """
 import json
 import os
+import re
 import resource
 import sys
 import time
@@ -20,7 +21,10 @@ from thelittlebaby_torch import GPT  # noqa: E402
 
 
 def blas():
-    """Which BLAS torch's matrix products run on: Debian's reference BLAS is 20x slower than OpenBLAS."""
+    """Which BLAS torch's matrix products run on: MKL (PyPI wheels), or Debian's libblas.so.3 (its reference BLAS is 20x slower than OpenBLAS)."""
+    if torch.backends.mkl.is_available():
+        found = re.search(r"Math Kernel Library Version ([^\s]+)", torch.__config__.show())
+        return "MKL " + (found.group(1) if found else "")
     try:
         import ctypes
 
@@ -31,10 +35,16 @@ def blas():
         return "reference BLAS (apt-get install libopenblas0-pthread for a fair anchor)"
 
 
+def cpu_capability():
+    """The vector instructions torch's own kernels use here (AVX2, AVX512...); torch 1.13 cannot say."""
+    backend = getattr(torch.backends, "cpu", None)
+    return backend.get_cpu_capability() if backend is not None else "unknown"
+
+
 def main():
     config = json.loads(sys.argv[1])
-    batch, steps = int(sys.argv[2]), int(sys.argv[3])
-    torch.set_num_threads(1)
+    batch, steps, threads = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+    torch.set_num_threads(threads)
     torch.manual_seed(1337)
     model = GPT(config)
     optimizer = model.configure_optimizers(learning_rate=1e-3)
@@ -64,7 +74,7 @@ def main():
     cpu_seconds = sorted(cpu_times)[len(cpu_times) // 2]
     print(json.dumps({
         "torch": torch.__version__, "blas": blas(), "threads": torch.get_num_threads(),
-        "openblas_threads": os.environ.get("OPENBLAS_NUM_THREADS"),
+        "openblas_threads": os.environ.get("OPENBLAS_NUM_THREADS"), "capability": cpu_capability(),
         "seconds_per_step": seconds, "tokens_per_second": batch * T / seconds,
         "cpu_seconds_per_step": cpu_seconds, "cpu_tokens_per_second": batch * T / cpu_seconds,
         "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, "peak_step_bytes": peak_kb * 1024,

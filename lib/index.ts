@@ -5,7 +5,8 @@ export { checkOptions, requireOptions, type OptionKind, type OptionSpec } from "
 export { matmul, matmulReference, checkMatmulInputs, type MatmulKernel, type MatmulOptions } from "./core/matmul.js";
 // The fast kernels under matmul, and attention built from them (lib/kernels/).
 export { attention, type FusedAttentionOptions, type FusedAttentionResult } from "./kernels/attention.js";
-export { wasmKernels, type WasmStatus } from "./kernels/wasm.js";
+export { fusedMultiplyAdd, useFusedMultiplyAdd, wasmKernels, type WasmStatus } from "./kernels/wasm.js";
+export { setThreads, threads } from "./kernels/threads.js";
 export { transpose, map, add, subtract, scale, rowSums, sliceColumns, concatColumns, maxAbsDifference } from "./core/ops.js";
 export { softmaxRows } from "./core/softmax.js";
 export {
@@ -37,7 +38,7 @@ export {
   type OutsideRange,
 } from "./diagram/check.js";
 // Beyond the diagram: seeded weights that match PyTorch, linear layers, masks, dropout, multi-head attention, batches.
-export { Generator, defaultGenerator, manualSeed, rand, uniform, DEFAULT_SEED, type RandomOptions, type GeneratorState } from "./core/random.js";
+export { Generator, defaultGenerator, manualSeed, rand, uniform, DEFAULT_SEED, GPT_SEED, type RandomOptions, type GeneratorState } from "./core/random.js";
 export { linearLayer, linearForward, affine, asProjection, type LinearLayer, type LinearOptions } from "./attention/linear.js";
 export { dropout, dropoutMask, dropoutWithMask, type DropoutOptions } from "./attention/dropout.js";
 export { causalMask, applyMask } from "./attention/mask.js";
@@ -103,6 +104,7 @@ export {
 } from "./io/safetensors.js";
 export { CharTokenizer } from "./gpt/training/tokenizer.js";
 export { TextDataset, estimateLoss, type Batch, type Split, type DatasetOptions, type EstimateLossOptions, type LossModel } from "./gpt/training/dataset.js";
+export { splitLoss, type SplitLossOptions } from "./gpt/training/splitLoss.js";
 export {
   generate,
   generateTokens,
@@ -112,7 +114,9 @@ export {
   type GenerateOptions,
   type NextTokenLogits,
   type LogitsModel,
+  type GenerateTextOptions,
 } from "./gpt/generate.js";
+export { KVCache, cachedAttentionForward, keepKeysValues } from "./gpt/kvCache.js";
 export { train, trainSettings, type TrainOptions, type TrainSettings, type TrainProgress, type TrainResult } from "./gpt/training/train.js";
 export { saveTrainState, readTrainState, trainStatePath, weightsFingerprint, type TrainState } from "./gpt/training/trainState.js";
 export {

@@ -1,7 +1,7 @@
 // `npm run train -- --out=FILE [options]`: trains a character-level GPT from the terminal, with a progress bar,
 // and writes a .safetensors checkpoint at each evaluation and at the end. Options take nanoGPT's train.py names.
-import { renameSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, readFileSync, renameSync, statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { repoRoot } from "./repo.mjs";
 
@@ -14,28 +14,29 @@ export const options = {
   data: { kind: "string", default: "data/tinyshakespeare.txt", help: "the text to train on (relative to the project)" },
   unknown_chars: { kind: ["error", "extend", "replace"], default: "error", help: "fine-tuning on characters the model lacks: list them, add them, or replace them" },
   replacement_char: { kind: "string", default: " ", help: "what unknown characters become with --unknown_chars=replace" },
-  n_layer: { kind: "integer", default: 4, help: "transformer blocks" },
-  n_head: { kind: "integer", default: 4, help: "attention heads per block" },
-  n_embd: { kind: "integer", default: 128, help: "embedding width (a multiple of n_head)" },
-  block_size: { kind: "integer", default: 64, help: "context length in characters" },
-  dropout: { kind: "number", default: 0, help: "dropout probability while training" },
+  n_layer: { kind: "integer", min: 1, default: 4, help: "transformer blocks" },
+  n_head: { kind: "integer", min: 1, default: 4, help: "attention heads per block" },
+  n_embd: { kind: "integer", min: 1, default: 128, help: "embedding width (a multiple of n_head)" },
+  block_size: { kind: "integer", min: 1, default: 64, help: "context length in characters" },
+  dropout: { kind: "number", min: 0, default: 0, help: "dropout probability while training" },
   bias: { kind: "boolean", default: false, help: "biases in the linear layers and LayerNorms" },
   norm: { kind: ["pre", "post"], default: "pre", help: "LayerNorm before each sublayer (GPT-2) or after the residual add" },
-  batch_size: { kind: "integer", default: 12, help: "windows per batch" },
-  max_iters: { kind: "integer", default: 2000, help: "optimiser steps" },
-  learning_rate: { kind: "number", default: 1e-3, help: "peak learning rate" },
-  min_lr: { kind: "number", default: 1e-4, help: "learning rate at the end of the cosine decay" },
-  warmup_iters: { kind: "integer", default: undefined, help: "steps of linear warmup (default min(100, lr_decay_iters / 10))" },
-  lr_decay_iters: { kind: "integer", default: undefined, help: "step where the decay reaches min_lr (default max_iters)" },
-  weight_decay: { kind: "number", default: 0.1, help: "AdamW weight decay (2-D parameters only)" },
-  beta1: { kind: "number", default: 0.9, help: "AdamW beta1" },
-  beta2: { kind: "number", default: 0.99, help: "AdamW beta2" },
-  grad_clip: { kind: "number", default: 1, help: "clip the gradient's global norm to this (0: off)" },
-  eval_interval: { kind: "integer", default: 250, help: "evaluate and write the checkpoint every this many steps" },
-  eval_iters: { kind: "integer", default: 20, help: "validation batches per evaluation (fixed, seeded)" },
-  log_interval: { kind: "integer", default: 100, help: "steps between progress lines when the output is not a terminal" },
-  seed: { kind: "integer", default: 1337, help: "seeds the initial weights, the batches and dropout" },
+  batch_size: { kind: "integer", min: 1, default: 12, help: "windows per batch" },
+  max_iters: { kind: "integer", min: 1, default: 2000, help: "optimiser steps" },
+  learning_rate: { kind: "number", min: 0, default: 1e-3, help: "peak learning rate" },
+  min_lr: { kind: "number", min: 0, default: 1e-4, help: "learning rate at the end of the cosine decay" },
+  warmup_iters: { kind: "integer", min: 0, default: undefined, help: "steps of linear warmup (default min(100, lr_decay_iters / 10))" },
+  lr_decay_iters: { kind: "integer", min: 1, default: undefined, help: "step where the decay reaches min_lr (default max_iters)" },
+  weight_decay: { kind: "number", min: 0, default: 0.1, help: "AdamW weight decay (2-D parameters only)" },
+  beta1: { kind: "number", min: 0, default: 0.9, help: "AdamW beta1" },
+  beta2: { kind: "number", min: 0, default: 0.99, help: "AdamW beta2" },
+  grad_clip: { kind: "number", min: 0, default: 1, help: "clip the gradient's global norm to this (0: off)" },
+  eval_interval: { kind: "integer", min: 1, default: 250, help: "evaluate and write the checkpoint every this many steps" },
+  eval_iters: { kind: "integer", min: 1, default: 20, help: "validation batches per evaluation (fixed, seeded)" },
+  log_interval: { kind: "integer", min: 1, default: 100, help: "steps between progress lines when the output is not a terminal" },
+  seed: { kind: "integer", min: 0, default: 1337, help: "seeds the initial weights, the batches and dropout" },
   dtype: { kind: ["float32", "float64"], default: "float32", help: "float32 trains fast; float64 is for checking" },
+  threads: { kind: "integer", min: 1, default: undefined, help: "float32 kernel threads (default THELITTLEBABY_THREADS, else every core); the same numbers whatever it is" },
   help: { kind: "boolean", default: false, help: "print this help" },
 };
 
@@ -61,7 +62,7 @@ export function helpText() {
   return lines.join("\n");
 }
 
-function parseValue(name, kind, text) {
+function parseValue(name, { kind, min }, text) {
   const fail = (what) => {
     throw new Error(`train: --${name} must be ${what}, got ${JSON.stringify(text)}`);
   };
@@ -71,6 +72,7 @@ function parseValue(name, kind, text) {
   const value = Number(text);
   if (text.trim() === "" || !Number.isFinite(value)) fail("a number");
   if (kind === "integer" && !Number.isSafeInteger(value)) fail("an integer");
+  if (min !== undefined && value < min) fail(`${kind === "integer" ? "an integer" : "a number"} >= ${min}`);
   return value;
 }
 
@@ -117,7 +119,7 @@ export function givenArguments(argv) {
       else if (argv[i + 1] === undefined) throw new Error(`train: --${name} needs a value`);
       else text = argv[++i];
     }
-    given[name] = parseValue(name, spec.kind, text);
+    given[name] = parseValue(name, spec, text);
   }
   return given;
 }
@@ -126,7 +128,7 @@ export function givenArguments(argv) {
 export function commandOf(args) {
   const parts = ["npm run train --"];
   for (const [name, o] of Object.entries(options)) {
-    if (name === "help" || args[name] === undefined || args[name] === o.default) continue;
+    if (name === "help" || name === "threads" || args[name] === undefined || args[name] === o.default) continue;
     parts.push(`--${name}=${args[name]}`);
   }
   return parts.join(" ");
@@ -139,6 +141,9 @@ const RESUMABLE = ["out", "init_from", "max_iters", "log_interval"];
 
 /** The run to continue at --out: its checkpoint, its state and the arguments it was started with. */
 function resumedRun(lib, out, args, given) {
+  for (const file of [out, lib.trainStatePath(out)]) {
+    if (!existsSync(file)) throw new Error(`train: --init_from=resume continues the run written to --out=${args.out}, and there is no ${file} (a run writes it, with its .resume.safetensors, at each evaluation and on Ctrl-C)`);
+  }
   const checkpoint = lib.readCheckpoint(out);
   const state = lib.readTrainState(out, checkpoint.model);
   const saved = JSON.parse(state.metadata.arguments);
@@ -151,6 +156,20 @@ function resumedRun(lib, out, args, given) {
   return { checkpoint, state, args: resumed };
 }
 
+// Where the checkpoint goes is checked before training, not at the first save.
+function checkOut(given, out) {
+  if (!existsSync(dirname(out)) || !statSync(dirname(out)).isDirectory()) throw new Error(`train: --out=${given}: there is no folder ${dirname(out)} to write into`);
+  if (existsSync(out) && statSync(out).isDirectory()) throw new Error(`train: --out=${given} is a folder; give a file name, e.g. ${given}/model.safetensors`);
+}
+
+/** The text of --data (relative to the project): a missing file or a folder is an error naming the option. */
+function readData(data) {
+  const path = resolve(repoRoot, data);
+  if (!existsSync(path)) throw new Error(`train: --data=${data}: there is no file ${path}`);
+  if (statSync(path).isDirectory()) throw new Error(`train: --data=${data} is a folder (${path}); give a text file`);
+  return readFileSync(path, "utf8");
+}
+
 async function main(argv) {
   const given = givenArguments(argv);
   let args = parseArguments(argv);
@@ -159,8 +178,9 @@ async function main(argv) {
     return;
   }
   const lib = await import(pathToFileURL(resolve(repoRoot, "lib/dist/index.js")).href);
-  const { readFileSync } = await import("node:fs");
+  if (args.threads !== undefined) lib.setThreads(args.threads);
   const out = resolve(process.cwd(), args.out);
+  checkOut(args.out, out);
   let model, tokenizer, dataset, command, resume;
   let evaluations = []; // what the model writes at each evaluation, with the losses (kept in the checkpoint)
   let fineTuned = {}; // for a fine-tune, what the checkpoint's "training" metadata adds
@@ -169,7 +189,7 @@ async function main(argv) {
     args = run.args;
     resume = run.state;
     ({ model, tokenizer } = run.checkpoint);
-    const text = readFileSync(resolve(repoRoot, args.data), "utf8");
+    const text = readData(args.data);
     const tokens = tokenizer.encode(text, args.unknown_chars === "replace" ? { replacement: args.replacement_char } : {});
     dataset = new lib.TextDataset(tokens, tokenizer);
     evaluations = JSON.parse(run.checkpoint.metadata.evaluations);
@@ -184,7 +204,7 @@ async function main(argv) {
           `e.g. --warmup_iters=${Math.floor(decay / 10)}, or leave it out: the default is min(100, lr_decay_iters / 10)`,
       );
     }
-    const text = readFileSync(resolve(repoRoot, args.data), "utf8");
+    const text = readData(args.data);
     command = commandOf(args);
     if (args.init_from === "scratch") {
       dataset = lib.TextDataset.fromText(text);
@@ -242,6 +262,9 @@ async function main(argv) {
           evalBatches: args.eval_iters,
           seed: args.seed,
         };
+  if (resume !== undefined && args.max_iters <= resume.step) {
+    throw new Error(`train: the run at --out=${args.out} has done ${resume.step} steps already; pass --max_iters above ${resume.step} to go further`);
+  }
   const settings = lib.trainSettings(model, trainOptions);
   const statePath = lib.trainStatePath(out);
   const parameters = model.parameters.reduce((n, p) => n + p.data.length, 0);

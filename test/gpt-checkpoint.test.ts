@@ -182,7 +182,7 @@ describe("broken checkpoints", () => {
     const bytes = readFileSync(join(fixtures, "pytorch-post.safetensors"));
     const path = join(dir, "truncated.safetensors");
     writeFileSync(path, bytes.subarray(0, bytes.length - 100));
-    expect(() => loadCheckpoint(path)).toThrow(new RegExp(`^${path}: tensor transformer\\.wte\\.weight: data_offsets \\[\\d+, \\d+\\] run past the end of the data`));
+    expect(() => loadCheckpoint(path)).toThrow(new RegExp(`^loadCheckpoint: ${path}: tensor transformer\\.wte\\.weight: data_offsets \\[\\d+, \\d+\\] run past the end of the data`));
     writeFileSync(path, bytes.subarray(0, 6));
     expect(() => loadCheckpoint(path)).toThrow(`${path}: 6 bytes is too short for a .safetensors file (truncated?)`);
   });
@@ -190,6 +190,6 @@ describe("broken checkpoints", () => {
   it("refuses options that contradict the file's config, and unknown options", () => {
     const path = join(fixtures, "pytorch-post.safetensors");
     expect(() => loadCheckpoint(path, { nHead: 2 })).toThrow(`${path}: the checkpoint's config has nHead 4, the options ask for 2`);
-    expect(() => loadCheckpoint(path, { dtyp: "float64" } as object)).toThrow('readCheckpoint: unknown option "dtyp"');
+    expect(() => loadCheckpoint(path, { dtyp: "float64" } as object)).toThrow('loadCheckpoint: unknown option "dtyp"');
   });
 });

@@ -66,7 +66,7 @@ describe("TextDataset", () => {
     expect(small.val.length).toBe(2);
     expect(() => small.getBatch("val", 1, 2, new Generator(1))).toThrow("TextDataset.getBatch: the val split has 2 tokens, it needs more than blockSize 2");
     expect(() => small.getBatch("test" as "val", 1, 2, new Generator(1))).toThrow('split "test" must be "train" or "val"');
-    expect(() => small.getBatch("train", 0, 2, new Generator(1))).toThrow("batchSize 0 must be a positive integer");
+    expect(() => small.getBatch("train", 0, 2, new Generator(1))).toThrow("TextDataset.getBatch: batchSize must be a positive integer, got number 0");
     expect(() => TextDataset.fromText("abc", { trainFraction: 1.5 })).toThrow("TextDataset.fromText: option trainFraction must be in [0, 1], got 1.5");
   });
 });
@@ -75,7 +75,7 @@ describe("estimateLoss", () => {
   const dataset = TextDataset.fromText(shakespeare);
   // A model that predicts every token with the same probability: its loss is ln(V) on any batch.
   const uniformModel = {
-    config: { blockSize: 16 },
+    config: { blockSize: 16, vocabSize: 65 },
     seen: [] as number[][],
     forward(tokens: ArrayLike<number>, batch: number, time: number, options?: { targets?: ArrayLike<number> }) {
       this.seen.push([tokens[0], batch, time, options?.targets?.length ?? -1]);
@@ -95,7 +95,7 @@ describe("estimateLoss", () => {
 
   it("refuses an unknown option and a loss that is not a number", () => {
     expect(() => estimateLoss(uniformModel, dataset, { batch: 2 } as object)).toThrow('estimateLoss: unknown option "batch"');
-    const broken = { config: { blockSize: 4 }, forward: () => ({ loss: NaN }) };
+    const broken = { config: { blockSize: 4, vocabSize: 65 }, forward: () => ({ loss: NaN }) };
     expect(() => estimateLoss(broken, dataset, { batches: 1 })).toThrow("estimateLoss: the loss of val batch 0 is NaN");
   });
 });

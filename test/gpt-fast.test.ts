@@ -9,9 +9,9 @@ import { geluBackward, geluForward } from "../lib/gpt/layers/gelu.js";
 import { layerNormBackward, layerNormForward } from "../lib/gpt/layers/layerNorm.js";
 import { GPT } from "../lib/gpt/model.js";
 import type { Float, Parameter } from "../lib/gpt/parameters.js";
-import { clipGradNorm } from "../lib/gpt/training/schedule.js";
 import { wasmKernels } from "../lib/kernels/wasm.js";
 import { Generator } from "../lib/core/random.js";
+import { seededSteps } from "./helpers/seededSteps.js";
 
 /** n values in [-scale, scale) as float32, and the same values widened to float64. */
 function pair(n: number, generator: Generator, scale = 1): [Float32Array, Float64Array] {
@@ -117,21 +117,10 @@ describe("float32 training numerics, pinned", () => {
     const config = gptConfig({ vocabSize: 65 });
     const model = GPT.create(config, { seed: 1337, dtype: "float32" });
     const optimizer = new AdamW(model.parameters, { lr: 1e-3, betas: [0.9, 0.99], eps: 1e-8, weightDecay: 0.1 });
-    const g = new Generator(1337);
-    const B = 12, T = config.blockSize;
-    const x = Array.from({ length: B * T }, () => Math.floor(g.nextDouble() * 65));
-    const y = Array.from({ length: B * T }, () => Math.floor(g.nextDouble() * 65));
-    const losses: number[] = [];
-    for (let step = 0; step < 4; step++) {
-      model.zeroGrad();
-      losses.push(model.forward(x, B, T, { targets: y, training: true }).loss as number);
-      model.backward();
-      clipGradNorm(model.parameters, 1);
-      optimizer.step();
-    }
+    const { losses } = seededSteps(model, optimizer, 12, config.blockSize, 1337, 4);
     let sum = 0;
     for (const p of model.parameters) for (let i = 0; i < p.data.length; i++) sum += p.data[i];
     expect(losses).toEqual([4.198793317479486, 3.8926028041866787, 3.7410281820404965, 3.6161289151365623]);
     expect(sum).toBe(1150.6945703833444);
-  });
+  }, 60_000);
 });

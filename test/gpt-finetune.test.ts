@@ -159,5 +159,11 @@ describe("npm run train: --init_from and --data", () => {
       expect(readFileSync(join(stopped, file)).equals(readFileSync(join(whole, file))), file).toBe(true);
     }
     expect(trainStatePath(join(whole, "run.safetensors"))).toBe(join(whole, "run.resume.safetensors"));
+    const finished = spawnSync(process.execPath, [script, "--out=run.safetensors", "--init_from=resume"], { cwd: whole, encoding: "utf8" });
+    expect(finished.stderr).toBe("train: the run at --out=run.safetensors has done 400 steps already; pass --max_iters above 400 to go further\n");
+    const missing = spawnSync(process.execPath, [script, "--out=none.safetensors", "--init_from=resume"], { cwd: whole, encoding: "utf8" });
+    expect(missing.stderr).toBe(
+      `train: --init_from=resume continues the run written to --out=none.safetensors, and there is no ${join(whole, "none.safetensors")} (a run writes it, with its .resume.safetensors, at each evaluation and on Ctrl-C)\n`,
+    );
   }, 180_000);
 });

@@ -16,7 +16,7 @@ describe("gptConfig", () => {
   });
   it("names the values that do not fit", () => {
     expect(() => gptConfig({ vocabSize: 65, nEmbd: 130, nHead: 4 })).toThrow("gptConfig: nEmbd 130 is not divisible by nHead 4");
-    expect(() => gptConfig({ vocabSize: 65, dropout: 1 })).toThrow("dropout 1 must be in [0, 1)");
+    expect(() => gptConfig({ vocabSize: 65, dropout: 1 })).toThrow("gptConfig: option dropout must be in [0, 1), got 1");
     expect(() => gptConfig({ vocabSize: 65, norm: "middle" as "pre" })).toThrow('option norm must be one of "pre", "post"');
     expect(() => gptConfig({ vocabSize: 65, nLayers: 2 } as never)).toThrow('unknown option "nLayers"');
     expect(() => gptConfig({} as never)).toThrow("vocabSize is required");
@@ -167,7 +167,7 @@ describe("optimiser pieces", () => {
     expect(p.grad[0]).toBe(3);
     expect(clipGradNorm([p, q], 1)).toBe(5);
     expect(p.grad[0]).toBeCloseTo((3 * 1) / (5 + 1e-6), 15);
-    expect(() => clipGradNorm([p], 0)).toThrow("maxNorm 0 must be");
+    expect(() => clipGradNorm([p], 0)).toThrow("clipGradNorm: maxNorm must be a finite number > 0, got number 0");
   });
 
   it("AdamW: the first step moves each value by lr (bias correction), decays matrices only", () => {

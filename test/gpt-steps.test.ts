@@ -64,7 +64,7 @@ describe("forwardSteps and blockSteps", () => {
     expect(() => blockSteps(model, 1, Matrix.zeros(2, 8))).toThrow("blockSteps: layer 1 is outside [0, 1)");
     expect(() => blockSteps(model, 0, Matrix.zeros(2, 3))).toThrow("blockSteps: x is 2x3 but the model's nEmbd is 8: x needs 8 columns");
     expect(() => blockSteps(model, 0, Matrix.zeros(9, 8))).toThrow("blockSteps: x has 9 rows (positions), more than blockSize 8");
-    expect(() => forwardSteps(model, [1, 10])).toThrow("forwardSteps: token id 10 at position 1 is outside the vocabulary [0, 10)");
+    expect(() => forwardSteps(model, [1, 10])).toThrow("forwardSteps: tokens: token id 10 at position 1 is outside the vocabulary [0, 10)");
     expect(() => forwardSteps(model, new Array(9).fill(0))).toThrow("forwardSteps: 9 tokens; the model reads 1 to blockSize 8");
     expect(() => parameterMatrix(model, "lm_head.weight")).toThrow('no parameter named "lm_head.weight"');
   });

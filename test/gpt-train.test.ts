@@ -107,20 +107,20 @@ describe("train", () => {
       steps: 2000, batchSize: 12, blockSize: 16, learningRate: 1e-3, minLr: 1e-4, warmupSteps: 100, decaySteps: 2000,
       weightDecay: 0.1, beta1: 0.9, beta2: 0.99, gradClip: 1, evalInterval: 250, evalBatches: 20, seed: 1337, evalSeed: 1337,
     });
-    expect(() => trainSettings(model, { steps: 10, blockSize: 32 })).toThrow("train: blockSize 32 is longer than the model's context 16");
+    expect(() => trainSettings(model, { steps: 10, blockSize: 32 })).toThrow("trainSettings: blockSize 32 is longer than the model's context 16");
     // The default warmup fits any number of steps: min(100, decaySteps / 10).
     expect(trainSettings(model, { steps: 50 })).toMatchObject({ warmupSteps: 5, decaySteps: 50 });
     expect(trainSettings(model, { steps: 5 })).toMatchObject({ warmupSteps: 0, decaySteps: 5 });
     expect(trainSettings(model, { steps: 3000, decaySteps: 600 })).toMatchObject({ warmupSteps: 60, decaySteps: 600 });
     expect(() => trainSettings(model, { steps: 50, warmupSteps: 100 })).toThrow(
-      "train: warmupSteps 100 must be below decaySteps 50 (which defaults to steps); pass a smaller warmupSteps, e.g. { warmupSteps: 5 }, or leave it out (the default fits), or a decaySteps above 100",
+      "trainSettings: warmupSteps 100 must be below decaySteps 50 (which defaults to steps); pass a smaller warmupSteps, e.g. { warmupSteps: 5 }, or leave it out (the default fits), or a decaySteps above 100",
     );
     expect(() => trainSettings(model, { steps: 500, warmupSteps: 100, decaySteps: 80 })).toThrow(
-      "train: warmupSteps 100 must be below decaySteps 80; pass a smaller warmupSteps, e.g. { warmupSteps: 8 }",
+      "trainSettings: warmupSteps 100 must be below decaySteps 80; pass a smaller warmupSteps, e.g. { warmupSteps: 8 }",
     );
-    expect(() => trainSettings(model, { steps: 10, warmupSteps: 1, minLr: 1 })).toThrow("train: minLr 1 is above learningRate 0.001");
-    expect(() => trainSettings(model, { step: 10 } as unknown as { steps: number })).toThrow('train: unknown option "step"');
-    expect(() => trainSettings(model, {} as { steps: number })).toThrow("train: option steps is required");
+    expect(() => trainSettings(model, { steps: 10, warmupSteps: 1, minLr: 1 })).toThrow("trainSettings: minLr 1 is above learningRate 0.001");
+    expect(() => trainSettings(model, { step: 10 } as unknown as { steps: number })).toThrow('trainSettings: unknown option "step"');
+    expect(() => trainSettings(model, {} as { steps: number })).toThrow("trainSettings: option steps is required");
   });
 
   it("refuses a dataset whose vocabulary is not the model's", async () => {

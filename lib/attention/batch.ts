@@ -8,12 +8,14 @@ import { multiHeadAttentionOf, type MultiHeadOptions, type MultiHeadSteps, type 
 export function checkBatch(op: string, batch: readonly Matrix[]): void {
   if (!Array.isArray(batch)) throw new TypeError(`${op}: the batch must be an array of matrices, got ${describe(batch)}`);
   if (batch.length === 0) throw new RangeError(`${op}: the batch is empty; pass an array of matrices`);
-  batch.forEach((m, i) => {
+  // An index loop, not forEach: forEach skips the holes of a sparse array.
+  for (let i = 0; i < batch.length; i++) {
+    const m = batch[i];
     checkMatrix(op, `batch item ${i}`, m);
     if (m.rows !== batch[0].rows || m.cols !== batch[0].cols) {
       throw new RangeError(`${op}: batch item ${i} is ${shapeText(m)} but item 0 is ${shapeText(batch[0])}; every sequence in a batch needs the same shape`);
     }
-  });
+  }
 }
 
 /** f applied to each sequence in order (so random draws follow PyTorch's batch-first layout), after checking the shapes. */

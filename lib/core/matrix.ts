@@ -203,6 +203,7 @@ export class Matrix {
 
   /** The same values in another precision (a copy, even when the dtype is unchanged). */
   astype(dtype: DType): Matrix {
+    if (!DTYPES.includes(dtype)) throw new TypeError(`Matrix.astype: dtype must be "float64" or "float32", got ${describe(dtype)}`);
     return convert("Matrix.astype", this, dtype);
   }
 
@@ -270,6 +271,7 @@ export const MATRIX_OR_NULL_KIND: CustomKind = { test: (value) => value === null
 
 /** The dtype of a result computed from several matrices: float32 only if all are, since widening to float64 is exact. */
 export function resultDtype(...inputs: readonly Matrix[]): DType {
+  if (inputs.length === 0) throw new RangeError("resultDtype: no inputs; pass the matrices a result is computed from");
   inputs.forEach((m, i) => {
     if (!(m instanceof Matrix)) throw new TypeError(`resultDtype: expected a Matrix for input ${i}, got ${describe(m)}`);
   });

@@ -24,7 +24,17 @@ export type OptionKind =
   | CustomKind
   | { readonly anyOf: readonly OptionKind[] };
 
-export type OptionSpec = Readonly<Record<string, OptionKind | { kind: OptionKind; min?: number; max?: number }>>;
+/** An option's kind with bounds: min/max inclusive, greater/less exclusive; required: it must be given. */
+export interface OptionRule {
+  kind: OptionKind;
+  min?: number;
+  max?: number;
+  greater?: number;
+  less?: number;
+  required?: boolean;
+}
+
+export type OptionSpec = Readonly<Record<string, OptionKind | OptionRule>>;
 
 /** How checkOptions words its errors: what one entry is called ("option", "weight"), and a hint per known mistake. */
 export interface OptionWording {
@@ -137,18 +147,36 @@ export function checkOptions<T extends object>(fn: string, options: T | null | u
       throw new TypeError(`${fn}: unknown ${what} "${name}"; ${list}${hint === undefined ? "" : ` (${hint})`}`);
     }
     if (value === undefined) continue;
-    const ranged = typeof entry === "object" && "kind" in entry;
-    const { kind, min, max } = ranged ? entry : { kind: entry as OptionKind, min: undefined, max: undefined };
-    if (!matches(kind, value)) {
-      const hint = isCustom(kind) ? kind.hint?.(value) : undefined;
-      throw new TypeError(`${fn}: ${what} ${name} must be ${kindText(kind)}, got ${describe(value)}${hint === undefined ? "" : `: ${hint}`}`);
+    const rule = ruleOf(entry);
+    if (!matches(rule.kind, value)) {
+      const hint = isCustom(rule.kind) ? rule.kind.hint?.(value) : undefined;
+      throw new TypeError(`${fn}: ${what} ${name} must be ${kindText(rule.kind)}, got ${describe(value)}${hint === undefined ? "" : `: ${hint}`}`);
     }
-    if (typeof value === "number" && ((min !== undefined && value < min) || (max !== undefined && value > max))) {
-      const range = min !== undefined && max !== undefined ? `in [${min}, ${max}]` : min !== undefined ? `>= ${min}` : `<= ${max}`;
-      throw new RangeError(`${fn}: ${what} ${name} must be ${range}, got ${value}`);
+    if (typeof value === "number" && !inRange(rule, value)) throw new RangeError(`${fn}: ${what} ${name} must be ${rangeText(rule)}, got ${value}`);
+  }
+  for (const name of known) {
+    if (ruleOf(spec[name]).required === true && (options as Record<string, unknown>)[name] === undefined) {
+      throw new TypeError(`${fn}: ${what} ${name} is required; ${what}s ${known.filter((k) => ruleOf(spec[k]).required === true).join(", ")} must be given`);
     }
   }
   return options;
+}
+
+function ruleOf(entry: OptionKind | OptionRule): OptionRule {
+  return typeof entry === "object" && "kind" in entry ? entry : { kind: entry };
+}
+
+function inRange({ min, max, greater, less }: OptionRule, value: number): boolean {
+  return !((min !== undefined && value < min) || (max !== undefined && value > max) || (greater !== undefined && !(value > greater)) || (less !== undefined && !(value < less)));
+}
+
+// "in [0, 1)", ">= 0", "> 0": the bounds of a rule as a reader writes them.
+function rangeText({ min, max, greater, less }: OptionRule): string {
+  const low = min !== undefined ? `[${min}` : greater !== undefined ? `(${greater}` : undefined;
+  const high = max !== undefined ? `${max}]` : less !== undefined ? `${less})` : undefined;
+  if (low !== undefined && high !== undefined) return `in ${low}, ${high}`;
+  if (low !== undefined) return `${min !== undefined ? ">=" : ">"} ${min ?? greater}`;
+  return `${max !== undefined ? "<=" : "<"} ${max ?? less}`;
 }
 
 /** For a parameter that is not optional: a clear error when the options object itself is missing. */

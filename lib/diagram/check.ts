@@ -1,6 +1,7 @@
 // Checks a printed attention diagram against what its own formula allows: how to tell that numbers cannot be right.
 import { Matrix, checkMatrix, shapeText } from "../core/matrix.js";
-import { maxAbsDifference, rowSums, transpose } from "../core/ops.js";
+import { checkSameShape, maxAbsDifference, rowSums, transpose } from "../core/ops.js";
+import { describe } from "../core/options.js";
 import { softmaxRows } from "../core/softmax.js";
 import { singularValues, symmetricEigenvalues } from "../core/linalg.js";
 import { selfAttention, sameAsInputWeights, type AttentionSteps } from "../attention/attention.js";
@@ -53,7 +54,15 @@ export interface ScoresCheck {
  * Q = K, the two properties of every Gram matrix (Cauchy-Schwarz and no negative eigenvalue), allowing for rounding.
  */
 export function checkPrintedScores(printed: Matrix, computed: Matrix, inputWidth: number, decimals = 4): ScoresCheck {
-  [printed, computed].forEach((m, i) => checkMatrix("checkPrintedScores", ["printed", "computed"][i], m));
+  const fn = "checkPrintedScores";
+  [printed, computed].forEach((m, i) => checkMatrix(fn, ["printed", "computed"][i], m));
+  checkSameShape(fn, printed, computed);
+  if (typeof inputWidth !== "number" || !Number.isSafeInteger(inputWidth) || inputWidth < 1) {
+    throw new RangeError(`${fn}: inputWidth (the columns of X, d_in) must be an integer >= 1, got ${describe(inputWidth)}`);
+  }
+  if (typeof decimals !== "number" || !Number.isSafeInteger(decimals) || decimals < 0 || decimals > 15) {
+    throw new RangeError(`${fn}: decimals (the digits printed after the point) must be an integer in [0, 15], got ${describe(decimals)}`);
+  }
   const halfUlp = 0.5 * 10 ** -decimals;
   const sigma = singularValues(printed);
   const roundingBound = Math.sqrt(printed.rows * printed.cols) * halfUlp;
@@ -101,7 +110,10 @@ export interface WeightsCheck {
 }
 
 export function checkPrintedWeights(printedWeights: Matrix, printedScores: Matrix, computedScores: Matrix): WeightsCheck {
-  [printedWeights, printedScores, computedScores].forEach((m, i) => checkMatrix("checkPrintedWeights", ["printedWeights", "printedScores", "computedScores"][i], m, { masked: i > 0 }));
+  const fn = "checkPrintedWeights";
+  [printedWeights, printedScores, computedScores].forEach((m, i) => checkMatrix(fn, ["printedWeights", "printedScores", "computedScores"][i], m, { masked: i > 0 }));
+  checkSameShape(fn, printedWeights, printedScores);
+  checkSameShape(fn, printedWeights, computedScores);
   return {
     rowSums: Array.from(rowSums(printedWeights).data),
     fromPrintedScores: maxAbsDifference(printedWeights, softmaxRows(printedScores)),
@@ -164,6 +176,12 @@ export interface DiagramCheck {
 
 /** All three checks of the diagram, against the formula with the diagram's own inputs (Q = K = V = X). */
 export function checkDiagram(d: Diagram = theDiagram): DiagramCheck {
+  const fn = "checkDiagram";
+  if (d === null || typeof d !== "object" || d.printed === null || typeof d.printed !== "object") {
+    throw new TypeError(`${fn}: expected a Diagram like diagram or loadDiagram(), with x and printed { scores, weights, output }, got ${describe(d)}`);
+  }
+  checkMatrix(fn, "x", d.x);
+  for (const name of ["scores", "weights", "output"] as const) checkMatrix(fn, `printed.${name}`, d.printed[name], { masked: name === "scores" });
   const computed = selfAttention(d.x, sameAsInputWeights(d.x.cols));
   return {
     computed,

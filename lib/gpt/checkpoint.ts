@@ -1,8 +1,11 @@
 // A trained GPT as a .safetensors file with nanoGPT's parameter names and PyTorch's shapes, so that a model trained
 // here continues in PyTorch and one trained there loads here. The config and the characters travel in the metadata.
 import type { DType } from "../core/matrix.js";
-import { readSafetensors, writeSafetensors, type Safetensors, type StoredTensor, type Tensor } from "../io/safetensors.js";
-import { checkOptions } from "../core/options.js";
+import { decodeSafetensors, writeSafetensors, type Safetensors, type StoredTensor, type Tensor } from "../io/safetensors.js";
+import { checkWritable, readBytes } from "../io/files.js";
+import { checkOptions, describe } from "../core/options.js";
+import { tensorShapeText } from "../core/shape.js";
+import { checkModel, checkTokenizer } from "./checks.js";
 import { gptConfig, type GPTConfig } from "./config.js";
 import { GPT } from "./model.js";
 import { CharTokenizer } from "./training/tokenizer.js";
@@ -13,7 +16,7 @@ const RESERVED = ["format", "config", "vocab"];
 const FORMAT = "thelittlebaby-gpt";
 
 export interface SaveCheckpointOptions {
-  /** Its characters are saved, so that the checkpoint alone can encode and decode text. */
+  /** Its characters are saved, so that the checkpoint alone can encode and decode text (default: model.tokenizer, attached by train and readCheckpoint). */
   tokenizer?: CharTokenizer;
   /** More strings to keep with the weights: how it was trained, the command, the losses. */
   metadata?: Record<string, string>;
@@ -21,23 +24,25 @@ export interface SaveCheckpointOptions {
   trainState?: TrainState;
 }
 
-// Shapes as the model prints them, PyTorch-like.
-const shapeText = (shape: readonly number[]): string => `(${shape.join(", ")})`;
 
 /**
  * Writes the model's parameters in its dtype (F32 or F64) under nanoGPT's names, with metadata "config" (the
- * GPTConfig as JSON), "vocab" (the tokenizer's characters as a JSON array) and any metadata given.
+ * GPTConfig as JSON), "vocab" (the characters of the tokenizer given, or else of the one train or readCheckpoint
+ * attached to the model, as a JSON array; none when neither exists) and any metadata given.
  * lm_head.weight is not written: it is transformer.wte.weight (tied), as safetensors' save_model does.
  */
 export function saveCheckpoint(path: string, model: GPT, options: SaveCheckpointOptions = {}): void {
   const fn = "saveCheckpoint";
-  const { tokenizer, metadata = {}, trainState } = checkOptions(fn, options, { tokenizer: "object", metadata: "object", trainState: "object" });
-  if (!(model instanceof GPT)) throw new TypeError(`${fn}: expected a GPT, got ${typeof model}`);
-  for (const key of Object.keys(metadata)) {
+  const { metadata = {}, trainState } = checkOptions(fn, options, { tokenizer: "object", metadata: "object", trainState: "object" });
+  checkModel(fn, model);
+  const tokenizer = options.tokenizer ?? model.tokenizer;
+  for (const [key, value] of Object.entries(metadata)) {
     if (RESERVED.includes(key)) throw new RangeError(`${fn}: metadata ${key} is written by saveCheckpoint itself; choose another key`);
+    if (typeof value !== "string") throw new TypeError(`${fn}: metadata ${key} must be a string (JSON.stringify it), got ${describe(value)}`);
   }
+  checkWritable(fn, path);
   if (tokenizer !== undefined) {
-    if (!(tokenizer instanceof CharTokenizer)) throw new TypeError(`${fn}: tokenizer must be a CharTokenizer`);
+    checkTokenizer(fn, tokenizer);
     if (tokenizer.vocabSize !== model.config.vocabSize) {
       throw new RangeError(`${fn}: the tokenizer has ${tokenizer.vocabSize} characters, the model a vocabulary of ${model.config.vocabSize}`);
     }
@@ -88,7 +93,8 @@ function configOf(file: Safetensors, source: string, options: LoadCheckpointOpti
     } catch {
       throw new RangeError(`${source}: metadata config is not JSON: ${text.slice(0, 80)}`);
     }
-    const config = gptConfig(parsed);
+    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw new RangeError(`${source}: metadata config is not a JSON object: ${text.slice(0, 80)}`);
+    const config = fromFile(source, "metadata config", () => gptConfig(parsed));
     for (const key of ["nHead", "norm"] as const) {
       if (options[key] !== undefined && options[key] !== config[key]) {
         throw new RangeError(`${source}: the checkpoint's config has ${key} ${config[key]}, the options ask for ${options[key]}`);
@@ -105,7 +111,7 @@ function configOf(file: Safetensors, source: string, options: LoadCheckpointOpti
     throw new RangeError(`${source}: the metadata has no config, so give the number of heads, e.g. { nHead: 4 } (the shapes say the rest)`);
   }
   const layers = new Set([...file.tensors.keys()].map((name) => /^transformer\.h\.(\d+)\./.exec(name)?.[1]).filter((i) => i !== undefined));
-  return gptConfig({
+  return fromFile(source, "the config its shapes give", () => gptConfig({
     vocabSize: wte.shape[0],
     blockSize: wpe.shape[0],
     nEmbd: wte.shape[1],
@@ -114,7 +120,16 @@ function configOf(file: Safetensors, source: string, options: LoadCheckpointOpti
     dropout: 0,
     bias: file.tensors.has("transformer.ln_f.bias"),
     norm: options.norm ?? "pre",
-  });
+  }));
+}
+
+// What a check inside says about the file's contents, prefixed with the file and what in it was wrong.
+function fromFile<T>(source: string, what: string, make: () => T): T {
+  try {
+    return make();
+  } catch (error) {
+    throw new RangeError(`${source}: ${what}: ${(error as Error).message.replace(/^[\w.]+: /, "")}`);
+  }
 }
 
 /** nanoGPT's causal-mask buffer (PyTorch < 2.0 saves it as attn.bias): ones on and below the diagonal. */
@@ -130,7 +145,7 @@ function withoutCausalMasks(file: Safetensors, source: string, blockSize: number
   for (const [name, t] of file.tensors) {
     if (!/^transformer\.h\.\d+\.attn\.bias$/.test(name)) tensors.set(name, t);
     else if (!isCausalMask(t, blockSize)) {
-      throw new RangeError(`${source}: ${name} ${shapeText(t.shape)} is not the causal mask (1, 1, ${blockSize}, ${blockSize}) nanoGPT saves there`);
+      throw new RangeError(`${source}: ${name} ${tensorShapeText(t.shape)} is not the causal mask (1, 1, ${blockSize}, ${blockSize}) nanoGPT saves there`);
     }
   }
   return tensors;
@@ -138,29 +153,45 @@ function withoutCausalMasks(file: Safetensors, source: string, blockSize: number
 
 /** A checkpoint's model, tokenizer (when it has one) and metadata. */
 export function readCheckpoint(path: string, options: LoadCheckpointOptions = {}): Checkpoint {
-  const checked = checkOptions("readCheckpoint", options, loadSpec);
-  const file = readSafetensors(path);
-  const config = configOf(file, path, checked);
-  const tensors = withoutCausalMasks(file, path, config.blockSize);
-  const dtype = checked.dtype ?? (tensors.get("transformer.wte.weight")?.dtype === "F64" ? "float64" : "float32");
-  let model: GPT;
-  try {
-    model = GPT.fromParameters(config, tensors, { dtype });
-  } catch (error) {
-    // Missing tensors, wrong shapes, unknown names: said by the model, prefixed with the file.
-    throw new RangeError(`${path}: ${(error as Error).message}`);
-  }
-  let tokenizer: CharTokenizer | undefined;
-  if (file.metadata.vocab !== undefined) {
-    tokenizer = new CharTokenizer(JSON.parse(file.metadata.vocab) as string[]);
-    if (tokenizer.vocabSize !== config.vocabSize) {
-      throw new RangeError(`${path}: metadata vocab has ${tokenizer.vocabSize} characters, the config a vocabulary of ${config.vocabSize}`);
-    }
-  }
-  return { model, tokenizer, metadata: file.metadata };
+  return read("readCheckpoint", path, options);
 }
 
 /** The GPT of a checkpoint (readCheckpoint gives its tokenizer and metadata too). */
 export function loadCheckpoint(path: string, options: LoadCheckpointOptions = {}): GPT {
-  return readCheckpoint(path, options).model;
+  return read("loadCheckpoint", path, options).model;
+}
+
+// Every error about the file's contents names fn and the file.
+function read(fn: string, path: string, options: LoadCheckpointOptions): Checkpoint {
+  const checked = checkOptions(fn, options, loadSpec);
+  const bytes = readBytes(fn, path);
+  try {
+    const file = decodeSafetensors(bytes, path);
+    const config = configOf(file, path, checked);
+    const tensors = withoutCausalMasks(file, path, config.blockSize);
+    const dtype = checked.dtype ?? (tensors.get("transformer.wte.weight")?.dtype === "F64" ? "float64" : "float32");
+    // Missing tensors, wrong shapes, unknown names: said by the model, prefixed with the file.
+    const model = fromFile(path, "GPT.fromParameters", () => GPT.fromParameters(config, tensors, { dtype }));
+    const tokenizer = vocabOf(file, path, config);
+    model.tokenizer = tokenizer;
+    return { model, tokenizer, metadata: file.metadata };
+  } catch (error) {
+    throw new RangeError(`${fn}: ${(error as Error).message}`);
+  }
+}
+
+function vocabOf(file: Safetensors, source: string, config: GPTConfig): CharTokenizer | undefined {
+  const text = file.metadata.vocab;
+  if (text === undefined) return undefined;
+  let chars: unknown;
+  try {
+    chars = JSON.parse(text);
+  } catch {
+    throw new RangeError(`${source}: metadata vocab is not JSON (a JSON array of characters): ${text.slice(0, 80)}`);
+  }
+  const tokenizer = fromFile(source, "metadata vocab", () => new CharTokenizer(chars as string[]));
+  if (tokenizer.vocabSize !== config.vocabSize) {
+    throw new RangeError(`${source}: metadata vocab has ${tokenizer.vocabSize} characters, the config a vocabulary of ${config.vocabSize}`);
+  }
+  return tokenizer;
 }

@@ -46,7 +46,7 @@ const SPEC = {
   nLayer: { kind: "integer", min: 1 },
   nHead: { kind: "integer", min: 1 },
   nEmbd: { kind: "integer", min: 1 },
-  dropout: { kind: "finite", min: 0 },
+  dropout: { kind: "finite", min: 0, less: 1 },
   bias: "boolean",
   norm: ["pre", "post"],
   attention: ["mha", "moh"],
@@ -60,25 +60,30 @@ const MOE_DEFAULTS = { nExperts: 4, auxLossWeight: 0.01 };
 
 /** A checked config: the defaults filled in; vocabSize is required. */
 export function gptConfig(options: Partial<GPTConfig> & { vocabSize: number }): GPTConfig {
-  requireOptions("gptConfig", options, SPEC, "{ vocabSize: 65 }");
-  if (options.vocabSize === undefined) throw new TypeError("gptConfig: vocabSize is required (the number of distinct tokens), e.g. { vocabSize: 65 }");
+  return checkConfig("gptConfig", options);
+}
+
+/** gptConfig for fn (GPT.create, GPT.fromParameters): its errors name fn. */
+export function checkConfig(fn: string, options: Partial<GPTConfig> & { vocabSize: number }): GPTConfig {
+  if (options === undefined || options === null) throw new TypeError(`${fn}: a config is required, e.g. gptConfig({ vocabSize: 65 })`);
+  requireOptions(fn, options, SPEC, "{ vocabSize: 65 }");
+  if (options.vocabSize === undefined) throw new TypeError(`${fn}: vocabSize is required (the number of distinct tokens), e.g. { vocabSize: 65 }`);
   const config: GPTConfig = { ...GPT_DEFAULTS, ...stripUndefined(options) } as GPTConfig;
-  if (config.nEmbd % config.nHead !== 0) throw new RangeError(`gptConfig: nEmbd ${config.nEmbd} is not divisible by nHead ${config.nHead}`);
-  if (!(config.dropout < 1)) throw new RangeError(`gptConfig: dropout ${config.dropout} must be in [0, 1)`);
-  return withMixtures(config);
+  if (config.nEmbd % config.nHead !== 0) throw new RangeError(`${fn}: nEmbd ${config.nEmbd} is not divisible by nHead ${config.nHead}`);
+  return withMixtures(fn, config);
 }
 
 // The mixture options, checked against each other; the defaults ("mha", "mlp") left out.
-function withMixtures(config: GPTConfig): GPTConfig {
+function withMixtures(fn: string, config: GPTConfig): GPTConfig {
   const { attention, network, nExperts, expertTopK, auxLossWeight, ...rest } = config;
   const moe = network === "moe";
   if (!moe) {
     for (const [name, value] of [["nExperts", nExperts], ["expertTopK", expertTopK]] as const) {
-      if (value !== undefined) throw new RangeError(`gptConfig: ${name} ${value} is an option of network "moe" (a mixture of experts); this config's network is "mlp"`);
+      if (value !== undefined) throw new RangeError(`${fn}: ${name} ${value} is an option of network "moe" (a mixture of experts); this config's network is "mlp"`);
     }
   }
   if (auxLossWeight !== undefined && !(moe && expertTopK !== undefined)) {
-    throw new RangeError(`gptConfig: auxLossWeight ${auxLossWeight} weighs the load-balancing loss of a sparse mixture of experts (network "moe" with expertTopK); this config has none`);
+    throw new RangeError(`${fn}: auxLossWeight ${auxLossWeight} weighs the load-balancing loss of a sparse mixture of experts (network "moe" with expertTopK); this config has none`);
   }
   const checked: GPTConfig = { ...rest };
   if (attention === "moh") checked.attention = "moh";
@@ -86,7 +91,7 @@ function withMixtures(config: GPTConfig): GPTConfig {
   checked.network = "moe";
   checked.nExperts = nExperts ?? MOE_DEFAULTS.nExperts;
   if (expertTopK === undefined) return checked;
-  if (expertTopK > checked.nExperts) throw new RangeError(`gptConfig: expertTopK ${expertTopK} is more than nExperts ${checked.nExperts}`);
+  if (expertTopK > checked.nExperts) throw new RangeError(`${fn}: expertTopK ${expertTopK} is more than nExperts ${checked.nExperts}`);
   checked.expertTopK = expertTopK;
   checked.auxLossWeight = auxLossWeight ?? MOE_DEFAULTS.auxLossWeight;
   return checked;

@@ -1,11 +1,14 @@
 // The GPT: token + position embeddings, nLayer transformer blocks, a final LayerNorm and the LM head tied to the
 // token embedding, as nanoGPT's model.py; with norm "pre" (GPT-2) or "post" (the original Transformer).
-// forward keeps every activation backward needs in buffers allocated once per batch shape, so a training step
-// allocates nothing; backward walks the same layers in reverse, each layer file holding its own chain rule.
+// forward keeps every activation backward needs in buffers allocated when the batch shape grows, not at every step
+// (the float64 path and dropout still allocate a little per call); backward walks the same layers in reverse, each
+// layer file holding its own chain rule.
 import type { DType } from "../core/matrix.js";
-import { checkOptions } from "../core/options.js";
-import { Generator } from "../core/random.js";
-import { gptConfig, type GPTConfig } from "./config.js";
+import { checkOptions, describe } from "../core/options.js";
+import { tensorShapeText } from "../core/shape.js";
+import { GENERATOR_KIND, GPT_SEED, Generator } from "../core/random.js";
+import { checkConfig, type GPTConfig } from "./config.js";
+import { checkForwardMemory, checkModelMemory } from "./memory.js";
 import { initParameters, sizeOf, type Float, type Parameter } from "./parameters.js";
 import { activationShapes, modelTensors, type ModelTensors } from "./tensors.js";
 import { attentionBackward, attentionForward, attentionState, readableAttention, type AttentionState } from "./layers/attention.js";
@@ -15,9 +18,12 @@ import { embeddingBackward, embeddingForward } from "./layers/embedding.js";
 import { layerNormBackward, layerNormForward } from "./layers/layerNorm.js";
 import { linearBackward, linearForward } from "./layers/linear.js";
 import { mlpBackward, mlpForward, type MlpWeights } from "./layers/mlp.js";
-import { headMixtureState, mixtureOfHeadsBackward, mixtureOfHeadsForward, type HeadMixtureState } from "./layers/mixtureOfHeads.js";
+import { headMixtureState, mixHeadsByGate, mixtureOfHeadsBackward, mixtureOfHeadsForward, type HeadMixtureState } from "./layers/mixtureOfHeads.js";
 import { expertMixtureState, mixtureOfExpertsBackward, mixtureOfExpertsForward, type ExpertMixtureState } from "./layers/mixtureOfExperts.js";
 import { residualBackward, residualForward } from "./layers/residual.js";
+import type { KVCache } from "./kvCache.js";
+import type { CharTokenizer } from "./training/tokenizer.js";
+import { modelSummary } from "./summary.js";
 
 export interface ForwardOptions {
   /** Next tokens, B x T: with them forward also returns the mean cross-entropy loss, and backward can run. */
@@ -26,6 +32,11 @@ export interface ForwardOptions {
   training?: boolean;
   /** Where dropout draws from; the model's own generator (seeded by create) unless given. */
   generator?: Generator;
+  /**
+   * Generation with a KV cache (lib/gpt/kvCache.ts): the tokens (batch 1) come after the cache's positions,
+   * attend to its keys and values too, and are appended to it. Use KVCache.append, which calls this.
+   */
+  cache?: KVCache;
 }
 
 export interface ForwardResult {
@@ -76,7 +87,7 @@ interface Buffers {
   dlogits: Float; dres: Float; dA: Float; dB: Float; dMasked: Float; dAttY: Float; dqkv: Float; dGelu: Float; dFc: Float;
 }
 
-const FORWARD_OPTIONS = { targets: "object", training: "boolean", generator: "object" } as const;
+const FORWARD_OPTIONS = { targets: "object", training: "boolean", generator: GENERATOR_KIND, cache: "object" } as const;
 
 export class GPT {
   readonly config: GPTConfig;
@@ -93,6 +104,9 @@ export class GPT {
   private lastLoss: number | undefined = undefined;
   private lastAuxLoss: number | undefined = undefined;
   private lastTraining = false;
+  private lastCache: KVCache | undefined = undefined;
+  /** The characters the model reads, when known: train attaches its dataset's, readCheckpoint the file's; saveCheckpoint stores them. */
+  tokenizer: CharTokenizer | undefined = undefined;
 
   private constructor(config: GPTConfig, dtype: DType, tensors: ModelTensors, generator: Generator) {
     this.config = config;
@@ -107,8 +121,9 @@ export class GPT {
 
   /** A new model with nanoGPT's init: GPT.create(config, { seed }) equals torch.manual_seed(seed); GPT(config) (float32 draws). */
   static create(config: GPTConfig, options: { seed?: number; dtype?: DType } = {}): GPT {
-    const { seed = 1337, dtype = "float32" } = checkOptions("GPT.create", options, { seed: { kind: "integer", min: 0 }, dtype: ["float32", "float64"] });
-    const checked = gptConfig(config);
+    const { seed = GPT_SEED, dtype = "float32" } = checkOptions("GPT.create", options, { seed: { kind: "integer", min: 0 }, dtype: ["float32", "float64"] });
+    const checked = checkConfig("GPT.create", config);
+    checkModelMemory("GPT.create", checked, dtype);
     const generator = new Generator(seed);
     const tensors = modelTensors(checked, dtype);
     initParameters(tensors.parameters, checked, generator);
@@ -120,19 +135,24 @@ export class GPT {
    * must be there; lm_head.weight may be too, if equal to transformer.wte.weight (it is the same tensor).
    */
   static fromParameters(config: GPTConfig, tensors: Map<string, { shape: readonly number[]; data: ArrayLike<number> }>, options: { dtype?: DType; seed?: number } = {}): GPT {
-    const { dtype = "float32", seed = 1337 } = checkOptions("GPT.fromParameters", options, { dtype: ["float32", "float64"], seed: { kind: "integer", min: 0 } });
-    const checked = gptConfig(config);
+    const { dtype = "float32", seed = GPT_SEED } = checkOptions("GPT.fromParameters", options, { dtype: ["float32", "float64"], seed: { kind: "integer", min: 0 } });
+    const checked = checkConfig("GPT.fromParameters", config);
+    if (!(tensors instanceof Map)) throw new TypeError(`GPT.fromParameters: tensors must be a Map from nanoGPT's names to { shape, data }, got ${describe(tensors)}`);
+    checkModelMemory("GPT.fromParameters", checked, dtype);
     const memory = modelTensors(checked, dtype);
     const parameters = memory.parameters;
     const known = new Set(parameters.map((p) => p.name));
     for (const p of parameters) {
       const tensor = tensors.get(p.name);
-      if (tensor === undefined) throw new RangeError(`GPT.fromParameters: tensor ${p.name} ${shapeText(p.shape)} is missing`);
+      if (tensor === undefined) throw new RangeError(`GPT.fromParameters: tensor ${p.name} ${tensorShapeText(p.shape)} is missing`);
+      if (tensor === null || typeof tensor !== "object" || !Array.isArray(tensor.shape) || typeof tensor.data?.length !== "number") {
+        throw new TypeError(`GPT.fromParameters: tensor ${p.name} is ${describe(tensor)}, not { shape, data }`);
+      }
       if (tensor.shape.length !== p.shape.length || tensor.shape.some((d, i) => d !== p.shape[i])) {
-        throw new RangeError(`GPT.fromParameters: tensor ${p.name} has shape ${shapeText(tensor.shape)}, the config needs ${shapeText(p.shape)}`);
+        throw new RangeError(`GPT.fromParameters: tensor ${p.name} has shape ${tensorShapeText(tensor.shape)}, the config needs ${tensorShapeText(p.shape)}`);
       }
       if (tensor.data.length !== sizeOf(p.shape)) {
-        throw new RangeError(`GPT.fromParameters: tensor ${p.name} ${shapeText(p.shape)} needs ${sizeOf(p.shape)} values, got ${tensor.data.length}`);
+        throw new RangeError(`GPT.fromParameters: tensor ${p.name} ${tensorShapeText(p.shape)} needs ${sizeOf(p.shape)} values, got ${tensor.data.length}`);
       }
       for (let i = 0; i < p.data.length; i++) {
         const value = tensor.data[i];
@@ -163,6 +183,11 @@ export class GPT {
     return p;
   }
 
+  /** The layers as a table: kind, shapes and parameter count of each, and the total (print it, or end a notebook cell with it). */
+  summary(): string {
+    return modelSummary(this);
+  }
+
   /** Sets every gradient to 0 (backward adds into them). */
   zeroGrad(): void {
     this.tensors.grad.fill(0); // every gradient, one region
@@ -175,28 +200,34 @@ export class GPT {
     }
     const buffers = this.buffers;
     if (buffers === null) throw new Error("GPT.attentionWeights: run forward first");
+    if (this.lastCache !== undefined) throw new Error("GPT.attentionWeights: the last forward used a KV cache, which keeps no (T, T) weights; run forward without one");
     const { B, T } = buffers;
     return buffers.blocks[layer].attention.weights.subarray(0, B * this.config.nHead * T * T);
   }
 
   /** Logits for tokens (B x T ids, row-major), and the loss when targets are given. */
   forward(tokens: ArrayLike<number>, batch: number, time: number, options: ForwardOptions = {}): ForwardResult {
-    const { targets, training = false, generator = this.generator } = checkOptions("GPT.forward", options, FORWARD_OPTIONS);
+    const { targets, training = false, generator = this.generator, cache } = checkOptions("GPT.forward", options, FORWARD_OPTIONS);
     const { vocabSize: V, blockSize, nEmbd: C, nLayer, dropout } = this.config;
-    if (!Number.isInteger(batch) || batch < 1 || !Number.isInteger(time) || time < 1) {
-      throw new RangeError(`GPT.forward: batch ${batch} and time ${time} must be integers >= 1`);
+    for (const [name, n] of [["batch", batch], ["time", time]] as const) {
+      if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 1) throw new RangeError(`GPT.forward: ${name} must be an integer >= 1, got ${describe(n)}`);
     }
-    if (time > blockSize) throw new RangeError(`GPT.forward: a sequence of ${time} tokens is longer than blockSize ${blockSize}`);
+    const start = cache === undefined ? 0 : cache.begin(this, batch, time, targets !== undefined || training);
+    if (start + time > blockSize) {
+      throw new RangeError(`GPT.forward: a sequence of ${time} tokens${start > 0 ? ` after ${start} cached ones` : ""} is longer than blockSize ${blockSize}`);
+    }
     const B = batch, T = time, N = B * T;
     checkTokens("tokens", tokens, N, V, B, T);
     if (targets !== undefined) checkTokens("targets", targets, N, V, B, T);
+    this.lastLoss = undefined; // backward needs this forward to finish: a failed one leaves nothing to differentiate
     const buf = this.ensureBuffers(B, T);
     for (let i = 0; i < N; i++) buf.tokens[i] = tokens[i];
     const drop = training && dropout > 0;
     this.lastTraining = drop;
+    this.lastCache = cache;
 
     const wte = this.parameter("transformer.wte.weight").data;
-    embeddingForward(buf.embedding, buf.tokens, wte, this.parameter("transformer.wpe.weight").data, B, T, C);
+    embeddingForward(buf.embedding, buf.tokens, wte, this.parameter("transformer.wpe.weight").data, B, T, C, start);
     if (drop) this.dropout(buf.embedding, buf.embeddingMask as Float, N * C, generator);
     let x = buf.embedding;
     this.lastAuxLoss = undefined;
@@ -204,6 +235,7 @@ export class GPT {
     layerNormForward(buf.lnf, buf.lnfMean, buf.lnfRstd, x, this.parameter("transformer.ln_f.weight").data, this.bias("transformer.ln_f.bias"), N, C);
     linearForward(buf.logits, buf.lnf, wte, null, N, C, V); // the LM head is wte itself: logits = ln_f(x) wte^T
     const logits = buf.logits.subarray(0, N * V);
+    cache?.commit(buf.tokens, T);
     if (targets === undefined) {
       this.lastLoss = undefined;
       return { logits, loss: undefined };
@@ -218,7 +250,7 @@ export class GPT {
   /** Gradients of the last forward's loss, ADDED into every parameter.grad (call zeroGrad first). */
   backward(): void {
     const buf = this.buffers;
-    if (buf === null || this.lastLoss === undefined) throw new Error("GPT.backward: needs a forward with targets first (there is no loss to differentiate)");
+    if (buf === null || this.lastLoss === undefined) throw new Error("GPT.backward: needs a forward with targets first, one that finished (there is no loss to differentiate)");
     const { vocabSize: V, nEmbd: C, nLayer } = this.config;
     const { B, T } = buf;
     const N = B * T;
@@ -306,7 +338,13 @@ export class GPT {
     linearForward(a.qkv, input, p.attnW, p.attnB, N, C, 3 * C);
     a.attention.dropout = drop;
     if (drop) drawDropoutMask(a.attention.mask as Float, this.config.dropout, generator, B * nHead * T * T);
-    if (a.headMixture === null) attentionForward(a.attY, a.qkv, a.attention, B, T, C, nHead);
+    const cache = this.lastCache;
+    cache?.keep(l, a.qkv, T);
+    if (cache !== undefined && cache.length > 0) {
+      // the new rows attend to the kept ones too: the heads side by side (mha), then mixed by the gate (moh)
+      cache.attend(l, a.headMixture === null ? a.attY : a.headMixture.heads, a.qkv, T);
+      if (a.headMixture !== null) mixHeadsByGate(a.attY, input, p.headGateW as Float, a.headMixture, N, C, nHead);
+    } else if (a.headMixture === null) attentionForward(a.attY, a.qkv, a.attention, B, T, C, nHead);
     else mixtureOfHeadsForward(a.attY, a.qkv, input, p.headGateW as Float, a.attention, a.headMixture, B, T, C, nHead);
     linearForward(a.attProj, a.attY, p.projW, p.projB, N, this.attentionWidth(), C);
     if (drop) this.dropout(a.attProj, a.attMask as Float, N * C, generator);
@@ -421,6 +459,7 @@ export class GPT {
 
   private allocate(capacityB: number, capacityT: number, B: number, T: number): Buffers {
     const { nEmbd: C, nHead, nLayer, dropout, nExperts = 0, expertTopK = null } = this.config;
+    checkForwardMemory("GPT.forward", this.config, this.dtype, capacityB, capacityT);
     const N = capacityB * capacityT, withDropout = dropout > 0;
     const views = this.tensors.activations(activationShapes(this.config, capacityB, capacityT, readableAttention(this.dtype, withDropout)));
     const f = (name: string): Float => views.get(name) as Float;
@@ -455,9 +494,6 @@ export class GPT {
   }
 }
 
-function shapeText(shape: readonly number[]): string {
-  return `(${shape.join(", ")})`;
-}
 
 function checkTokens(what: string, tokens: ArrayLike<number>, N: number, V: number, B: number, T: number): void {
   if (tokens === null || typeof tokens !== "object" || typeof tokens.length !== "number") {

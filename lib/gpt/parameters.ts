@@ -18,6 +18,7 @@ export interface Parameter {
 
 /** Names and shapes in nanoGPT's named_parameters() order (lm_head.weight is transformer.wte.weight, tied). */
 export function parameterShapes(config: GPTConfig): { name: string; shape: number[] }[] {
+  if (config === null || typeof config !== "object") throw new TypeError(`parameterShapes: config must be a GPTConfig, e.g. gptConfig({ vocabSize: 65 }), got ${config === null ? "null" : typeof config}`);
   const { vocabSize: V, blockSize, nLayer, nEmbd: C, bias } = config;
   const list: { name: string; shape: number[] }[] = [];
   const add = (name: string, shape: number[], isBias = false): void => {
@@ -71,7 +72,7 @@ function blockLinears(config: GPTConfig, attention: boolean): BlockLinear[] {
   return [linear("mlp.gate", E, C, false), ...Array.from({ length: E }, (_, e) => mlp(`mlp.experts.${e}`)).flat()];
 }
 
-export const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+export { sizeOf } from "../core/shape.js";
 
 /**
  * nanoGPT's init, draw for draw, so that GPT.create with a seed equals torch.manual_seed(seed); GPT(config):

@@ -4,6 +4,7 @@
 import { Matrix, assertFinite, shapeText, type DType } from "../core/matrix.js";
 import type { Norm } from "./config.js";
 import type { GPT } from "./model.js";
+import { checkModel, checkTokenIds } from "./checks.js";
 import type { Float } from "./parameters.js";
 import { attentionForward, attentionState } from "./layers/attention.js";
 import { embeddingForward } from "./layers/embedding.js";
@@ -73,7 +74,9 @@ const matrix = (rows: number, cols: number, dtype: DType): Matrix =>
  * one row; nn.Linear weights keep PyTorch's (out, in) shape.
  */
 export function parameterMatrix(model: GPT, name: string): Matrix {
-  const p = model.parameter(name);
+  checkModel("parameterMatrix", model);
+  const p = model.parameters.find((q) => q.name === name);
+  if (p === undefined) throw new RangeError(`parameterMatrix: no parameter named ${JSON.stringify(name)}; e.g. ${model.parameters[0].name}`);
   const [rows, cols] = p.shape.length === 1 ? [1, p.shape[0]] : p.shape;
   return new Matrix(rows, cols, p.data);
 }
@@ -101,6 +104,7 @@ function sum(a: Matrix, b: Matrix): Matrix {
 /** Block `layer` of the model applied to x (T x nEmbd, one row per position, T <= blockSize), in evaluation mode. */
 export function blockSteps(model: GPT, layer: number, x: Matrix): BlockSteps {
   const op = "blockSteps";
+  checkModel(op, model);
   const { nEmbd: C, nHead, nLayer, blockSize, norm } = model.config;
   if (!Number.isInteger(layer) || layer < 0 || layer >= nLayer) throw new RangeError(`${op}: layer ${layer} is outside [0, ${nLayer})`);
   if (!(x instanceof Matrix)) throw new TypeError(`${op}: x must be a Matrix (T x nEmbd), got ${typeof x}`);
@@ -174,8 +178,9 @@ export function blockSteps(model: GPT, layer: number, x: Matrix): BlockSteps {
 /** The whole forward pass of one sequence of token ids (at most blockSize), every step kept. */
 export function forwardSteps(model: GPT, tokens: ArrayLike<number>): ForwardSteps {
   const op = "forwardSteps";
+  checkModel(op, model);
   const { vocabSize: V, nEmbd: C, nLayer, blockSize } = model.config;
-  if (tokens === null || typeof tokens !== "object" || typeof tokens.length !== "number") throw new TypeError(`${op}: tokens must be an array of token ids`);
+  checkTokenIds(op, "tokens", tokens, V);
   const T = tokens.length;
   if (T < 1 || T > blockSize) throw new RangeError(`${op}: ${T} tokens; the model reads 1 to blockSize ${blockSize}`);
   const ids = Array.from(tokens);

@@ -1,6 +1,8 @@
 // The .safetensors file format (Hugging Face): an 8-byte little-endian header length, a JSON header naming each
 // tensor's dtype, shape and byte range, then the raw little-endian bytes. PyTorch, nanoGPT and the Hub read it.
-import { readFileSync, writeFileSync } from "node:fs";
+import { describe } from "../core/options.js";
+import { sizeOf } from "../core/shape.js";
+import { readBytes, writeBytes } from "./files.js";
 
 /** The element types this reader understands; F16 and BF16 are widened to float32 on reading. */
 export type TensorDType = "F64" | "F32" | "BF16" | "F16";
@@ -32,15 +34,13 @@ const METADATA = "__metadata__";
 /** The reference implementation's limit on the header size (100 MB). */
 const MAX_HEADER = 100_000_000;
 
-function elementCount(shape: readonly number[]): number {
-  return shape.reduce((n, d) => n * d, 1);
-}
 
 function isShape(value: unknown): value is number[] {
   return Array.isArray(value) && value.every((d) => Number.isSafeInteger(d) && d >= 0);
 }
 
 function tensorEntries(fn: string, tensors: ReadonlyMap<string, Tensor> | Readonly<Record<string, Tensor>>): [string, Tensor][] {
+  if (tensors === null || typeof tensors !== "object") throw new TypeError(`${fn}: tensors must be a Map (or an object) of { shape, data }, got ${describe(tensors)}`);
   const entries = tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors as Record<string, Tensor>);
   for (const [name, tensor] of entries) {
     if (name === "" || name === METADATA) throw new RangeError(`${fn}: ${JSON.stringify(name)} cannot name a tensor`);
@@ -48,7 +48,7 @@ function tensorEntries(fn: string, tensors: ReadonlyMap<string, Tensor> | Readon
     if (!(tensor.data instanceof Float32Array || tensor.data instanceof Float64Array)) {
       throw new TypeError(`${fn}: tensor ${name}: data must be a Float32Array or a Float64Array`);
     }
-    const count = elementCount(tensor.shape);
+    const count = sizeOf(tensor.shape);
     if (tensor.data.length !== count) {
       throw new RangeError(`${fn}: tensor ${name}: shape [${tensor.shape.join(", ")}] holds ${count} values, data has ${tensor.data.length}`);
     }
@@ -61,7 +61,11 @@ export function encodeSafetensors(
   tensors: ReadonlyMap<string, Tensor> | Readonly<Record<string, Tensor>>,
   metadata: Readonly<Record<string, string>> = {},
 ): Uint8Array {
-  const fn = "encodeSafetensors";
+  return encode("encodeSafetensors", tensors, metadata);
+}
+
+function encode(fn: string, tensors: ReadonlyMap<string, Tensor> | Readonly<Record<string, Tensor>>, metadata: Readonly<Record<string, string>>): Uint8Array {
+  if (metadata === null || typeof metadata !== "object" || Array.isArray(metadata)) throw new TypeError(`${fn}: metadata must be an object of strings, got ${describe(metadata)}`);
   for (const [key, value] of Object.entries(metadata)) {
     if (typeof value !== "string") throw new TypeError(`${fn}: metadata ${key} must be a string, got ${typeof value}`);
   }
@@ -122,13 +126,14 @@ function readValues(view: DataView, start: number, dtype: TensorDType, count: nu
 }
 
 /**
- * Reads the bytes of a .safetensors file. `source` names the file in errors. A truncated file, a header length past
+ * Reads the bytes of a .safetensors file. `source` names the file in errors (by default the function). A truncated file, a header length past
  * the end, a tensor whose byte range does not fit its shape or the file, and an unknown dtype are errors naming it.
  */
-export function decodeSafetensors(bytes: Uint8Array, source = "safetensors data"): Safetensors {
+export function decodeSafetensors(bytes: Uint8Array, source = "decodeSafetensors"): Safetensors {
   const fail = (message: string): never => {
     throw new RangeError(`${source}: ${message}`);
   };
+  if (!(bytes instanceof Uint8Array)) throw new TypeError(`decodeSafetensors: bytes must be a Uint8Array (a Buffer), got ${describe(bytes)}`);
   if (bytes.length < 8) fail(`${bytes.length} bytes is too short for a .safetensors file (truncated?): it starts with an 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const declared = view.getBigUint64(0, true);
@@ -167,7 +172,7 @@ export function decodeSafetensors(bytes: Uint8Array, source = "safetensors data"
       fail(`tensor ${name} has data_offsets ${JSON.stringify(offsets)}, not [begin, end] with 0 <= begin <= end`);
     }
     const [begin, end] = offsets as number[];
-    const need = elementCount(shape as number[]) * BYTES[dtype as TensorDType];
+    const need = sizeOf(shape as number[]) * BYTES[dtype as TensorDType];
     if (end - begin !== need) {
       fail(`tensor ${name}: shape [${(shape as number[]).join(", ")}] of ${dtype} needs ${need} bytes, its data_offsets [${begin}, ${end}] hold ${end - begin}`);
     }
@@ -177,9 +182,17 @@ export function decodeSafetensors(bytes: Uint8Array, source = "safetensors data"
     found.push({ name, dtype: dtype as TensorDType, shape: shape as number[], begin, end });
   }
   found.sort((a, b) => a.begin - b.begin);
+  // The format's rule: the tensors' byte ranges tile the data, no overlap and no hole.
+  let covered = 0;
+  for (const { name, begin, end } of found) {
+    if (begin < covered) fail(`tensor ${name}: data_offsets [${begin}, ${end}] overlap the tensor before it, which ends at ${covered}`);
+    if (begin > covered) fail(`tensor ${name}: data_offsets [${begin}, ${end}] leave bytes [${covered}, ${begin}) unused; the format allows no gap`);
+    covered = end;
+  }
+  if (covered !== dataLength) fail(`the tensors hold ${covered} bytes of data, the file ${dataLength} after the header: the format allows no unused bytes`);
   const tensors = new Map<string, StoredTensor>();
   for (const { name, dtype, shape, begin } of found) {
-    tensors.set(name, { dtype, shape, data: readValues(view, dataStart + begin, dtype, elementCount(shape)) });
+    tensors.set(name, { dtype, shape, data: readValues(view, dataStart + begin, dtype, sizeOf(shape)) });
   }
   return { tensors, metadata };
 }
@@ -190,10 +203,10 @@ export function writeSafetensors(
   tensors: ReadonlyMap<string, Tensor> | Readonly<Record<string, Tensor>>,
   metadata: Readonly<Record<string, string>> = {},
 ): void {
-  writeFileSync(path, encodeSafetensors(tensors, metadata));
+  writeBytes("writeSafetensors", path, encode("writeSafetensors", tensors, metadata));
 }
 
 /** Reads a .safetensors file: its tensors (F16 and BF16 widened to float32) and its metadata. */
 export function readSafetensors(path: string): Safetensors {
-  return decodeSafetensors(readFileSync(path), path);
+  return decodeSafetensors(readBytes("readSafetensors", path), path);
 }

@@ -170,9 +170,9 @@ function attentionPacked(q: Matrix, k: Matrix, v: Matrix, factor: number, causal
  * The result is float32 when Q, K and V all are, else float64.
  */
 export function attention(q: Matrix, k: Matrix, v: Matrix, options: FusedAttentionOptions = {}): FusedAttentionResult {
-  const { causal = false, weights: keepWeights = false, kernel = "auto" } = checkOptions("attention", options, FUSED_OPTIONS, FUSED_HINTS);
+  const { causal = false, weights: keepWeights = false, kernel = "auto", scale } = checkOptions("attention", options, FUSED_OPTIONS, FUSED_HINTS);
   checkAttentionShapes(q, k, v, causal);
-  const factor = scaleFactor("attention", options.scale, k.cols);
+  const factor = scaleFactor("attention", scale, k.cols);
   const allFloat32 = q.dtype === "float32" && k.dtype === "float32" && v.dtype === "float32";
   const useWasm = kernel === "wasm" || (kernel === "auto" && allFloat32 && !keepWeights && wasmKernels().available);
   if (useWasm) {

@@ -6,7 +6,8 @@
 // and the lib stays on the TypeScript kernels.
 import { bytesText } from "../core/matrix.js";
 import { roundUp } from "./packed.js";
-import { kernelsWasmBase64 } from "./wasmBinary.js";
+import { Op, chunking, parallel } from "./threads.js";
+import { kernelsFusedWasmBase64, kernelsWasmBase64 } from "./wasmBinary.js";
 
 // Just the part of the WebAssembly API used here (the lib compiles without DOM types).
 interface WasmMemory {
@@ -44,7 +45,9 @@ export interface WasmStatus {
 }
 
 let api: WasmApi | null = null;
-let compiled: object | null = null;
+let plain: object | null = null;
+let fused: object | null = null;
+let compiled: object | null = null; // the module new heaps instantiate: plain, or fused when chosen
 let status: WasmStatus | null = null;
 let foreign: WasmHeap | null = null;
 
@@ -63,11 +66,13 @@ function load(): void {
     return;
   }
   try {
-    compiled = new found.Module(decodeBase64(kernelsWasmBase64));
+    plain = new found.Module(decodeBase64(kernelsWasmBase64));
+    compiled = plain;
     api = found;
     foreign = new WasmHeap(1);
     status = { available: true };
   } catch (error) {
+    plain = null;
     compiled = null;
     api = null;
     status = { available: false, reason: `WebAssembly SIMD kernels did not load: ${(error as Error).message}` };
@@ -76,8 +81,38 @@ function load(): void {
 
 /** Whether the WebAssembly SIMD kernels run here (loaded on first call), and if not, why. */
 export function wasmKernels(): WasmStatus {
-  if (status === null) load();
+  if (status === null) {
+    load();
+    const node = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
+    if ((status as WasmStatus | null)?.available && node?.env?.THELITTLEBABY_FMA === "1") useFusedMultiplyAdd(true);
+  }
   return status as WasmStatus;
+}
+
+/**
+ * Fused multiply-add in the products' micro-kernel (relaxed SIMD's f32x4.relaxed_madd: one rounding instead of
+ * two), for models created from now on: on, it changes every float32 number in the last bits, and its bits then
+ * depend on the CPU (a CPU without FMA3 rounds twice). Off by default. Needs relaxed SIMD: Node 22 and later, or
+ * Node 20 with --experimental-wasm-relaxed-simd; where the engine lacks it, turning it on is an error that says so.
+ * THELITTLEBABY_FMA=1 in the environment turns it on at load.
+ */
+export function useFusedMultiplyAdd(on: boolean): void {
+  if (typeof on !== "boolean") throw new TypeError(`useFusedMultiplyAdd: on must be true or false, got ${String(on)}`);
+  if (!wasmKernels().available) throw new Error(`useFusedMultiplyAdd: WebAssembly kernels unavailable: ${status?.reason}`);
+  if (on && fused === null) {
+    try {
+      fused = new (api as WasmApi).Module(decodeBase64(kernelsFusedWasmBase64));
+    } catch (error) {
+      throw new Error(`useFusedMultiplyAdd: this engine has no relaxed SIMD (Node 22+, or node --experimental-wasm-relaxed-simd): ${(error as Error).message}`);
+    }
+  }
+  compiled = on ? fused : plain;
+  foreign = new WasmHeap(1);
+}
+
+/** Whether models created now use the fused multiply-add kernels. */
+export function fusedMultiplyAdd(): boolean {
+  return compiled !== null && compiled === fused;
 }
 
 const align16 = (bytes: number): number => Math.ceil(bytes / 16) * 16;
@@ -93,6 +128,8 @@ const heaps = new WeakMap<ArrayBufferLike, WasmHeap>();
  */
 export class WasmHeap {
   readonly memory: WasmMemory;
+  /** The compiled kernels it runs: the workers instantiate the same. */
+  readonly module: object;
   readonly exports: object;
   /** Bytes handed out by allocate. */
   top = 16;
@@ -100,6 +137,7 @@ export class WasmHeap {
   constructor(bytes: number) {
     if (api === null || compiled === null) throw new Error(`WebAssembly kernels unavailable: ${status?.reason}`);
     this.memory = new api.Memory({ initial: Math.max(1, Math.ceil(bytes / PAGE)), maximum: MAX_PAGES, shared: true });
+    this.module = compiled;
     this.exports = new api.Instance(compiled, { env: { memory: this.memory } }).exports as object;
     heaps.set(this.memory.buffer, this);
   }
@@ -142,8 +180,8 @@ export function heapOf(array: Float32Array): WasmHeap | null {
   return heaps.get(array.buffer) ?? null;
 }
 
-// The heap holding every one of the arrays (empty ones ignored), or null when some array lives elsewhere.
-function commonHeap(arrays: Float32Array[]): WasmHeap | null {
+/** The heap holding every one of the arrays (empty ones ignored, 16-byte aligned), or null when some array lives elsewhere. */
+export function commonHeap(arrays: Float32Array[]): WasmHeap | null {
   let heap: WasmHeap | null = null;
   for (const array of arrays) {
     if (array.length === 0) continue;
@@ -188,9 +226,15 @@ export function wasmGemm(
 ): void {
   const flags = [transposeA ? 1 : 0, transposeB ? 1 : 0, accumulate ? 1 : 0] as const;
   const own = commonHeap([c, a, b]);
-  if (own !== null) { // all three in one model's memory: in place
-    const [packedA, packedB, tile] = own.reserve("gemm", gemmScratch(m, k, n));
-    (own.exports as KernelExports).gemm(a.byteOffset, b.byteOffset, c.byteOffset, m, k, n, ...flags, packedA, packedB, tile);
+  if (own !== null) { // all three in one model's memory: in place, on every thread
+    const width = roundUp(n, NR), work = m * k * n;
+    const [packedB] = own.reserve("gemm", [width * k]);
+    const panels = chunking(width / NR, 1, 1);
+    parallel(own, Op.PackB, panels.chunks, [b.byteOffset, transposeB ? 1 : n, transposeB ? k : 1, k, n, panels.per, packedB], { sharedFloats: width * k, work });
+    const rows = chunking(m, 16, MR);
+    const packedA = roundUp(Math.min(rows.per, MC), MR) * Math.min(k, KC);
+    parallel(own, Op.GemmRows, rows.chunks, [a.byteOffset, transposeA ? 1 : k, transposeA ? m : 1, packedB, c.byteOffset, n, m, k, n, flags[2], rows.per, 4 * packedA],
+      { scratchFloats: packedA + MR * NR, sharedFloats: width * k, work });
     return;
   }
   const heap = loadedHeap();
@@ -217,10 +261,9 @@ export function wasmAttention(
   return copyOut(heap, out, t * dv);
 }
 
-/** Scratch of the gemm kernel for op(A) m x k times op(B) k x n: packed A, packed B, the edge tile (float counts). */
+/** Scratch of the gemm kernel for op(A) m x k times op(B) k x n: packed A, packed B (all of it), the edge tile (float counts). */
 function gemmScratch(m: number, k: number, n: number): number[] {
-  const depth = Math.min(k, KC);
-  return [roundUp(Math.min(m, MC), MR) * depth, roundUp(n, NR) * depth, MR * NR];
+  return [roundUp(Math.min(m, MC), MR) * Math.min(k, KC), roundUp(n, NR) * k, MR * NR];
 }
 
 /** The arrays of one kernel call: read (copied in), update (copied in and back), write (copied back), scratch float counts. */

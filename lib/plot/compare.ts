@@ -42,7 +42,7 @@ function heatmapsFigure(op: string, matrices: readonly Matrix[], options: Compar
     }
     checkCount(op, "lists of panelRowLabels", panelRowLabels.length, matrices.length, "heatmaps");
   }
-  const color = heatmapColor(matrices, checked);
+  const color = heatmapColor(matrices, checked, op);
   const grids = matrices.map((m, k) => heatmapGrid(op, m, panelRowLabels ? { ...checked, rowLabels: panelRowLabels[k] } : checked, color));
   const panels = grids.map((grid, k) => column([panelTitle(titles[k], grid.width), grid], 8));
   const perRow = checked.columns ?? panels.length;

@@ -18,12 +18,15 @@ export interface Grid extends Part {
 export const maxCells = 10_000;
 
 /** One color scale for all the matrices, so that equal colors mean equal values across them. */
-export function heatmapColor(matrices: readonly Matrix[], options: HeatmapOptions): Plot.ScaleOptions {
+export function heatmapColor(matrices: readonly Matrix[], options: HeatmapOptions, op = "heatmap"): Plot.ScaleOptions {
   const values = matrices.flatMap((m) => Array.from(m.data));
-  if (options.scheme === "diverging") {
-    return { type: "linear", scheme: "burd", domain: options.domain ?? symmetricExtent(values) };
+  const diverging = options.scheme === "diverging";
+  const domain = options.domain ?? (diverging ? symmetricExtent(values) : finiteExtent(values));
+  // The scale divides by its width: a width that overflows (1e308 - -1e308) would place every color at NaN.
+  if (!Number.isFinite(domain[1] - domain[0])) {
+    throw new RangeError(`${op}: the colors would span [${domain[0]}, ${domain[1]}], whose width overflows float64; scale the values down or give a domain`);
   }
-  return { type: "linear", scheme: (options.scheme ?? "blues") as Plot.ColorScheme, domain: options.domain ?? finiteExtent(values) };
+  return { type: "linear", scheme: diverging ? "burd" : ((options.scheme ?? "blues") as Plot.ColorScheme), domain };
 }
 
 export function heatmapGrid(op: string, m: Matrix, options: HeatmapOptions, color: Plot.ScaleOptions): Grid {

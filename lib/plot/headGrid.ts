@@ -45,7 +45,7 @@ export function headGrid(maps: readonly (readonly Matrix[])[], options: HeadGrid
   if (maps.some((heads) => heads.length !== maps[0].length)) {
     throw new RangeError(`${op}: every layer needs the same number of heads (${maps.map((heads) => heads.length).join(", ")})`);
   }
-  const color = heatmapColor(maps.flat(), { domain: [domain[0], domain[1]] });
+  const color = heatmapColor(maps.flat(), { domain: [domain[0], domain[1]] }, op);
   const gridOptions = { labels, cellSize, values: false };
   let last = undefined as ReturnType<typeof heatmapGrid> | undefined;
   const layers = maps.map((heads, l) =>

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { blockSteps, diagram, forwardSteps, gelu, GPT, gptConfig, layerNorm, linearForward, Matrix, maxAbsDifference, parameterMatrix } from "../../lib/index.js";
 import { printed, prose, f4 } from "./shared.js";
 
-describe("Notebook 9, the transformer block", { timeout: 120_000 }, () => {
+describe("Notebook 9, the transformer block", { timeout: 600_000 }, () => {
   it("LayerNorm of 'Your', GELU's values, the fresh block's small change, the shapes at C = 128", () => {
     const out = printed("09-transformer-block.ipynb");
     const normed = layerNorm(diagram.x);
@@ -49,5 +49,15 @@ describe("Notebook 9, the transformer block", { timeout: 120_000 }, () => {
     expect(wideFresh).toBeLessThan(0.1); // "within about 0.1 at nEmbd 512"
     expect(Math.max(...pre.weights[0].data)).toBeGreaterThan(0.4); // grow 5 sharpens a pre-norm head
     expect(prose("09-transformer-block.ipynb")).toContain("jumps from about 0.03 to about 2.9");
+  });
+
+  it("says that the post-norm GPT keeps ln_f, which changes a fresh model's last LayerNorm output almost not at all", () => {
+    const post = GPT.create(gptConfig({ vocabSize: 6, blockSize: 6, nLayer: 2, nHead: 1, nEmbd: 3, norm: "post" }), { seed: 1337, dtype: "float64" });
+    expect(post.parameters.map((p) => p.name)).toContain("transformer.ln_f.weight");
+    const steps = forwardSteps(post, [0, 1, 2, 3, 4, 5]);
+    const change = maxAbsDifference(steps.final, steps.blocks[1].output).value;
+    expect(change).toBeGreaterThan(0); // it runs: a second normalisation, with its epsilon
+    expect(change).toBeLessThan(1e-4);
+    expect(prose("09-transformer-block.ipynb")).toContain("the lib's post-norm GPT keeps the final `ln_f` too");
   });
 });

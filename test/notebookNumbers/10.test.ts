@@ -7,7 +7,7 @@ const { tokenizer, dataset } = shakespeare();
 const batch = dataset.getBatch("train", 12, 64, new Generator(1337));
 const freshLoss = (): number => GPT.create(gptConfig({ vocabSize: 65 }), { seed: 1337 }).forward(batch.inputs, 12, 64, { targets: batch.targets }).loss as number;
 
-describe("Notebook 10, the whole GPT forward", { timeout: 120_000 }, () => {
+describe("Notebook 10, the whole GPT forward", { timeout: 600_000 }, () => {
   it("65 characters, 804,096 parameters, the loss at initialisation near ln 65, the frequencies' entropy", () => {
     const out = printed("10-gpt-forward.ipynb");
     expect(tokenizer.vocabSize).toBe(65);
@@ -82,6 +82,7 @@ describe("Notebook 10, the whole GPT forward", { timeout: 120_000 }, () => {
     for (let i = 0; i + 1 < dataset.train.length; i++) if (dataset.train[i] === dataset.train[i + 1]) repeats++;
     expect((100 * repeats / (dataset.train.length - 1)).toFixed(1)).toBe("2.4");
     expect(prose("10-gpt-forward.ipynb")).toContain("at about 2.4% of positions");
+    expect(prose("10-gpt-forward.ipynb")).toContain("every row but the first and the space's");
     expect(estimateLoss(model, dataset, {}).toFixed(4)).toBe("4.1640");
     expect(prose("10-gpt-forward.ipynb")).toContain("(4.1640, on 20 other\nbatches)");
   });

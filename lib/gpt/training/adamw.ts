@@ -2,9 +2,11 @@
 // decay applied to the weights directly (decoupled), only to matrices (shape.length >= 2), as nanoGPT's
 // configure_optimizers groups them: embeddings and linear weights decay, biases and LayerNorm gains do not.
 import { useWasm, wasmAdamW, wasmAdamWTensors } from "../../kernels/wasmGpt.js";
-import { checkOptions } from "../../core/options.js";
+import { checkBytes } from "../../core/memory.js";
+import { checkOptions, describe } from "../../core/options.js";
 import type { Float, Parameter } from "../parameters.js";
 import { tensorsOf, type ModelTensors } from "../tensors.js";
+import { checkParameters, checkedAdamW, float32UpdateIsSafe, gradientNorm } from "./finiteUpdate.js";
 
 export interface AdamWOptions {
   /** Learning rate; torch's default 1e-3. step(lr) overrides it for one step (a schedule). */
@@ -41,9 +43,10 @@ export class AdamW {
 
   constructor(parameters: Parameter[], options: AdamWOptions = {}) {
     const { lr = 1e-3, betas = [0.9, 0.999], eps = 1e-8, weightDecay = 1e-2 } = checkOptions("AdamW", options, {
-      lr: { kind: "finite", min: 0 }, betas: "numbers", eps: { kind: "finite", min: 0 }, weightDecay: { kind: "finite", min: 0 },
+      lr: { kind: "finite", min: 0 }, betas: "numbers", eps: { kind: "finite", greater: 0 }, weightDecay: { kind: "finite", min: 0 },
     });
     if (betas.length !== 2 || !betas.every((b) => b >= 0 && b < 1)) throw new RangeError(`AdamW: betas [${betas.join(", ")}] must be two numbers in [0, 1)`);
+    checkParameters("AdamW", parameters);
     this.parameters = parameters;
     this.lr = lr;
     this.betas = [betas[0], betas[1]];
@@ -60,6 +63,8 @@ export class AdamW {
       this.state = parameters.map((_, i) => ({ step: 0, ...tensors.moments(i) }));
       return;
     }
+    // The running mean and mean square in arrays of their own: twice the parameters' memory.
+    checkBytes("AdamW", "the optimiser state", parameters.reduce((n, p) => n + 2 * p.data.byteLength, 0));
     this.state = parameters.map((p) => {
       const FloatArray = p.data instanceof Float32Array ? Float32Array : Float64Array;
       return { step: 0, expAvg: new FloatArray(p.data.length), expAvgSq: new FloatArray(p.data.length) };
@@ -131,12 +136,22 @@ export class AdamW {
     return { stepSize: lr / (1 - this.betas[0] ** step), correction2: Math.sqrt(1 - this.betas[1] ** step) };
   }
 
-  /** One update of every parameter from its grad (at this.lr, or lr for this step). */
-  step(lr: number = this.lr): void {
-    if (!Number.isFinite(lr) || lr < 0) throw new RangeError(`AdamW.step: lr ${lr} must be finite and >= 0`);
-    if (this.stepInPlace(lr)) return;
+  /**
+   * One update of every parameter from its grad (at this.lr, or lr for this step). gradNorm, the gradients' global
+   * norm when already measured (clipGradNorm's result), spares a pass over them. A non-finite gradient, or an update
+   * that would store a non-finite number, is an error naming the parameter and the step.
+   */
+  step(lr: number = this.lr, options: { gradNorm?: number } = {}): void {
+    const fn = "AdamW.step";
+    if (typeof lr !== "number" || !Number.isFinite(lr) || lr < 0) throw new RangeError(`${fn}: lr must be a finite number >= 0, got ${describe(lr)}`);
+    const given = checkOptions(fn, options, { gradNorm: { kind: "number", min: 0 } }).gradNorm;
     const [beta1, beta2] = this.betas;
     const eps = this.eps;
+    const t = (this.state[0]?.step ?? 0) + 1;
+    const gradNorm = given !== undefined && Number.isFinite(given) ? given : gradientNorm(fn, this.parameters, t);
+    // The fast float32 kernels store without looking: only when the bound says every value stays finite.
+    const fast = float32UpdateIsSafe(lr, this.weightDecay, beta1, beta2, t, gradNorm);
+    if (fast && this.stepInPlace(lr)) return;
     this.parameters.forEach((p, index) => {
       const state = this.state[index];
       state.step += 1;
@@ -144,17 +159,11 @@ export class AdamW {
       const { stepSize, correction2 } = this.corrections(state.step, lr);
       const { data, grad } = p;
       const { expAvg: m, expAvgSq: v } = state;
-      if (useWasm(data)) { // float32: the same update in WebAssembly SIMD
+      if (fast && useWasm(data)) { // float32: the same update in WebAssembly SIMD
         wasmAdamW(data, grad as Float32Array, m as Float32Array, v as Float32Array, decay, beta1, beta2, stepSize, correction2, eps);
         return;
       }
-      for (let i = 0; i < data.length; i++) {
-        const g = grad[i];
-        data[i] *= decay;
-        m[i] = m[i] * beta1 + g * (1 - beta1);
-        v[i] = v[i] * beta2 + (1 - beta2) * g * g;
-        data[i] -= (stepSize * m[i]) / (Math.sqrt(v[i]) / correction2 + eps);
-      }
+      checkedAdamW(fn, p, m, v, decay, beta1, beta2, stepSize, correction2, eps, state.step, lr);
     });
   }
 }

@@ -1,8 +1,12 @@
 // The text as training data, as nanoGPT's shakespeare_char: the first 90% of the tokens to train on, the last 10% to
 // validate; a batch is B windows of T+1 tokens at seeded random places, the targets being the inputs shifted by one.
-import { checkOptions } from "../../core/options.js";
-import { Generator } from "../../core/random.js";
+import { checkBytes } from "../../core/memory.js";
+import { checkOptions, describe } from "../../core/options.js";
+import { GPT_SEED, Generator, checkGenerator } from "../../core/random.js";
 import { CharTokenizer } from "./tokenizer.js";
+import { checkForwardModel, checkTokenizer } from "../checks.js";
+import { checkForwardMemory } from "../memory.js";
+import { GPT } from "../model.js";
 
 export type Split = "train" | "val";
 
@@ -22,7 +26,11 @@ export interface DatasetOptions {
 }
 
 function checkPositiveInteger(fn: string, name: string, value: number): void {
-  if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`${fn}: ${name} ${value} must be a positive integer`);
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) throw new RangeError(`${fn}: ${name} must be a positive integer, got ${describe(value)}`);
+}
+
+export function checkDataset(fn: string, dataset: unknown): asserts dataset is TextDataset {
+  if (!(dataset instanceof TextDataset)) throw new TypeError(`${fn}: dataset must be a TextDataset (TextDataset.fromText), got ${describe(dataset)}`);
 }
 
 export class TextDataset {
@@ -34,7 +42,8 @@ export class TextDataset {
 
   constructor(tokens: Int32Array, tokenizer: CharTokenizer, options: { trainFraction?: number } = {}) {
     const { trainFraction = 0.9 } = checkOptions("TextDataset", options, { trainFraction: { kind: "finite", min: 0, max: 1 } });
-    if (!(tokens instanceof Int32Array)) throw new TypeError("TextDataset: tokens must be an Int32Array (tokenizer.encode gives one)");
+    if (!(tokens instanceof Int32Array)) throw new TypeError(`TextDataset: tokens must be an Int32Array (tokenizer.encode gives one), got ${describe(tokens)}`);
+    checkTokenizer("TextDataset", tokenizer);
     for (let i = 0; i < tokens.length; i++) {
       if (tokens[i] < 0 || tokens[i] >= tokenizer.vocabSize) {
         throw new RangeError(`TextDataset: token ${tokens[i]} at position ${i} is outside the vocabulary [0, ${tokenizer.vocabSize})`);
@@ -49,11 +58,18 @@ export class TextDataset {
 
   /** Encodes a text and splits it (90% / 10% unless told). */
   static fromText(text: string, options: DatasetOptions = {}): TextDataset {
-    const { tokenizer = CharTokenizer.fromText(text), trainFraction } = checkOptions("TextDataset.fromText", options, {
-      trainFraction: { kind: "finite", min: 0, max: 1 },
-      tokenizer: "object",
-    });
-    return new TextDataset(tokenizer.encode(text), tokenizer, { trainFraction });
+    const fn = "TextDataset.fromText";
+    const { tokenizer, trainFraction } = checkOptions(fn, options, { trainFraction: { kind: "finite", min: 0, max: 1 }, tokenizer: "object" });
+    if (typeof text !== "string" || text.length === 0) throw new TypeError(`${fn}: text must be a non-empty string, got ${describe(text)}`);
+    if (tokenizer !== undefined) checkTokenizer(fn, tokenizer);
+    const chars = tokenizer ?? CharTokenizer.fromText(text);
+    let tokens: Int32Array;
+    try {
+      tokens = chars.encode(text);
+    } catch (error) {
+      throw new RangeError(`${fn}: the text's ${(error as Error).message.replace(/^CharTokenizer.encode: /, "")}`);
+    }
+    return new TextDataset(tokens, chars, { trainFraction });
   }
 
   get vocabSize(): number {
@@ -70,7 +86,8 @@ export class TextDataset {
     if (split !== "train" && split !== "val") throw new RangeError(`${fn}: split ${JSON.stringify(split)} must be "train" or "val"`);
     checkPositiveInteger(fn, "batchSize", batchSize);
     checkPositiveInteger(fn, "blockSize", blockSize);
-    if (!(generator instanceof Generator)) throw new TypeError(`${fn}: expected a Generator, e.g. new Generator(1337)`);
+    checkGenerator(fn, generator);
+    checkBytes(fn, `a batch of ${batchSize} x ${blockSize} tokens (inputs and targets)`, 2 * 4 * batchSize * blockSize);
     const data = split === "train" ? this.train : this.val;
     const range = data.length - blockSize;
     if (range < 1) throw new RangeError(`${fn}: the ${split} split has ${data.length} tokens, it needs more than blockSize ${blockSize}`);
@@ -85,9 +102,9 @@ export class TextDataset {
   }
 }
 
-/** What estimateLoss needs of a model: its context length and a forward pass that gives the loss. */
+/** What estimateLoss needs of a model: its context length, its vocabulary and a forward pass that gives the loss. */
 export interface LossModel {
-  readonly config: { readonly blockSize: number };
+  readonly config: { readonly blockSize: number; readonly vocabSize: number };
   forward(tokens: ArrayLike<number>, batch: number, time: number, options?: { targets?: ArrayLike<number> }): { loss: number | undefined };
 }
 
@@ -98,7 +115,7 @@ export interface EstimateLossOptions {
   batchSize?: number;
   /** Tokens per window (default the model's blockSize). */
   blockSize?: number;
-  /** The seed of the windows: the same seed gives the same batches, so losses compare across steps (default 1337). */
+  /** The seed of the windows: the same seed gives the same batches, so losses compare across steps (default GPT_SEED, 1337). */
   seed?: number;
   split?: Split;
 }
@@ -106,11 +123,16 @@ export interface EstimateLossOptions {
 /** The mean loss over fixed seeded batches of a split (validation unless told), the model in evaluation mode. */
 export function estimateLoss(model: LossModel, dataset: TextDataset, options: EstimateLossOptions = {}): number {
   const fn = "estimateLoss";
+  checkForwardModel(fn, model, ["blockSize", "vocabSize"]);
+  checkDataset(fn, dataset);
+  if (dataset.vocabSize !== model.config.vocabSize) {
+    throw new RangeError(`${fn}: the dataset has ${dataset.vocabSize} characters, the model a vocabulary of ${model.config.vocabSize}`);
+  }
   const {
     batches = 20,
     batchSize = 12,
     blockSize = model.config.blockSize,
-    seed = 1337,
+    seed = GPT_SEED,
     split = "val",
   } = checkOptions(fn, options, {
     batches: { kind: "integer", min: 1 },
@@ -119,6 +141,7 @@ export function estimateLoss(model: LossModel, dataset: TextDataset, options: Es
     seed: { kind: "integer", min: 0 },
     split: ["train", "val"],
   });
+  if (model instanceof GPT) checkForwardMemory(fn, model.config, model.dtype, batchSize, blockSize);
   const generator = new Generator(seed);
   let total = 0;
   for (let k = 0; k < batches; k++) {

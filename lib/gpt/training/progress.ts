@@ -1,6 +1,6 @@
 // Watching a run: one status line (the terminal's progress bar and the notebook's live figure share it) and the
 // train and validation loss curves.
-import { checkOptions } from "../../core/options.js";
+import { checkOptions, describe } from "../../core/options.js";
 import { lineChart } from "../../plot/lineChart.js";
 import type { Figure } from "../../plot/figure.js";
 import type { TrainProgress } from "./train.js";
@@ -20,6 +20,9 @@ export function formatDuration(seconds: number): string {
  */
 export function progressLine(progress: TrainProgress, options: { timings?: boolean } = {}): string {
   const { timings = true } = checkOptions("progressLine", options, { timings: "boolean" });
+  if (progress === null || typeof progress !== "object" || !Number.isFinite(progress.step) || !Number.isFinite(progress.lr)) {
+    throw new TypeError(`progressLine: progress must be what train() reports, e.g. { step: 1, steps: 10, lr: 1e-3, ... }, got ${describe(progress)}`);
+  }
   const { step, steps, trainLoss, valLoss, lr, tokensPerSecond, elapsedSeconds, secondsLeft } = progress;
   const parts = [`step ${String(step).padStart(String(steps).length)}/${steps}`];
   if (trainLoss !== undefined) parts.push(`loss ${trainLoss.toFixed(4)}`);

@@ -1,6 +1,6 @@
 // A character-level tokenizer, as nanoGPT's shakespeare_char/prepare.py: the vocabulary is the text's distinct
 // characters, sorted, and a character's token id is its place in that list.
-import { checkOptions } from "../../core/options.js";
+import { checkOptions, describe } from "../../core/options.js";
 
 /** A character as a reader can see it in an error: control and invisible characters escaped, with the code point. */
 export function describeCharacter(ch: string): string {
@@ -31,7 +31,8 @@ export class CharTokenizer {
 
   /** A tokenizer over these characters (each one code point, no repeats), in this order. */
   constructor(chars: readonly string[]) {
-    if (!Array.isArray(chars) || chars.length === 0) throw new RangeError("CharTokenizer: the vocabulary needs at least one character");
+    if (!Array.isArray(chars)) throw new TypeError(`CharTokenizer: chars must be an array of characters, got ${describe(chars)}`);
+    if (chars.length === 0) throw new RangeError("CharTokenizer: the vocabulary needs at least one character");
     const ids = new Map<string, number>();
     chars.forEach((ch, id) => {
       if (typeof ch !== "string" || [...ch].length !== 1) {
@@ -46,7 +47,8 @@ export class CharTokenizer {
 
   /** The vocabulary of a text: its distinct characters sorted by code point, as Python's sorted(set(text)). */
   static fromText(text: string): CharTokenizer {
-    if (typeof text !== "string" || text.length === 0) throw new RangeError("CharTokenizer.fromText: the text is empty");
+    if (typeof text !== "string") throw new TypeError(`CharTokenizer.fromText: text must be a string, got ${describe(text)}`);
+    if (text.length === 0) throw new RangeError("CharTokenizer.fromText: the text is empty");
     return new CharTokenizer([...new Set(text)].sort(byCodePoint));
   }
 
@@ -59,7 +61,7 @@ export class CharTokenizer {
    * them, where each first appears and how often; with { replacement } they become that character (of the vocabulary).
    */
   encode(text: string, options: { replacement?: string } = {}): Int32Array {
-    if (typeof text !== "string") throw new TypeError(`CharTokenizer.encode: expected a string, got ${typeof text}`);
+    if (typeof text !== "string") throw new TypeError(`CharTokenizer.encode: text must be a string, got ${describe(text)}`);
     const { replacement } = checkOptions("CharTokenizer.encode", options, { replacement: "string" });
     const replacementId = replacement === undefined ? undefined : this.ids.get(replacement);
     if (replacement !== undefined && replacementId === undefined) {
@@ -95,9 +97,13 @@ export class CharTokenizer {
 
   /** The text of token ids; an id outside [0, vocabSize) is an error saying which and where. */
   decode(ids: ArrayLike<number>): string {
+    if (ids === null || typeof ids !== "object" || typeof ids.length !== "number") {
+      throw new TypeError(`CharTokenizer.decode: ids must be an array of token ids, got ${describe(ids)}`);
+    }
     let text = "";
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i];
+      if (typeof id !== "number") throw new TypeError(`CharTokenizer.decode: token id ${describe(id)} at position ${i} is not a number`);
       if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize) {
         throw new RangeError(`CharTokenizer.decode: token id ${id} at position ${i} is outside [0, ${this.vocabSize})`);
       }

@@ -2,10 +2,12 @@
 // global norm, one AdamW step at the scheduled learning rate; every evalInterval steps the loss on fixed
 // validation batches. Seeded: the same seed gives the same losses to the last bit.
 import { checkOptions } from "../../core/options.js";
-import { Generator } from "../../core/random.js";
+import { GPT_SEED, Generator } from "../../core/random.js";
 import { AdamW } from "./adamw.js";
-import { estimateLoss, type TextDataset } from "./dataset.js";
+import { checkDataset, estimateLoss, type TextDataset } from "./dataset.js";
 import type { GPT } from "../model.js";
+import { checkModel } from "../checks.js";
+import { checkForwardMemory } from "../memory.js";
 import { clipGradNorm, learningRate } from "./schedule.js";
 import type { TrainState } from "./trainState.js";
 
@@ -35,9 +37,9 @@ export interface TrainOptions {
   evalInterval?: number;
   /** Validation batches per evaluation (default 20, as the CPU recipe's eval_iters). */
   evalBatches?: number;
-  /** Seeds the training batches and dropout (default 1337). The validation batches have their own fixed seed. */
+  /** Seeds the training batches and dropout (default GPT_SEED, 1337). The validation batches have their own fixed seed. */
   seed?: number;
-  /** Seeds the fixed validation batches (default 1337). */
+  /** Seeds the fixed validation batches (default GPT_SEED, 1337). */
   evalSeed?: number;
   /**
    * Continue a stopped run exactly where it stopped (result.state, or readTrainState beside its checkpoint): the
@@ -88,8 +90,8 @@ const trainSpec = {
   warmupSteps: { kind: "integer", min: 0 },
   decaySteps: { kind: "integer", min: 1 },
   weightDecay: { kind: "finite", min: 0 },
-  beta1: { kind: "finite", min: 0, max: 1 },
-  beta2: { kind: "finite", min: 0, max: 1 },
+  beta1: { kind: "finite", min: 0, less: 1 },
+  beta2: { kind: "finite", min: 0, less: 1 },
   gradClip: { kind: "finite", min: 0 },
   evalInterval: { kind: "integer", min: 1 },
   evalBatches: { kind: "integer", min: 1 },
@@ -100,10 +102,15 @@ const trainSpec = {
 
 /** The options with every default filled in: what a run was, in full (a checkpoint records it). */
 export function trainSettings(model: GPT, options: TrainOptions): TrainSettings {
-  if (options === undefined || options === null) throw new TypeError("train: options are required, e.g. { steps: 2000 }");
-  const o = checkOptions("train", options, trainSpec);
+  return settingsOf("trainSettings", model, options);
+}
+
+function settingsOf(fn: string, model: GPT, options: TrainOptions): TrainSettings {
+  checkModel(fn, model);
+  if (options === undefined || options === null) throw new TypeError(`${fn}: options are required, e.g. { steps: 2000 }`);
+  const o = checkOptions(fn, options, trainSpec);
   if (o.resume !== undefined) return resumedSettings(o.resume, o);
-  if (o.steps === undefined) throw new TypeError("train: option steps is required, e.g. { steps: 2000 }");
+  if (o.steps === undefined) throw new TypeError(`${fn}: option steps is required, e.g. { steps: 2000 }`);
   const lr = o.learningRate ?? 1e-3;
   const decaySteps = o.decaySteps ?? o.steps;
   const settings: TrainSettings = {
@@ -120,18 +127,19 @@ export function trainSettings(model: GPT, options: TrainOptions): TrainSettings 
     gradClip: o.gradClip ?? 1,
     evalInterval: o.evalInterval ?? 250,
     evalBatches: o.evalBatches ?? 20,
-    seed: o.seed ?? 1337,
-    evalSeed: o.evalSeed ?? 1337,
+    seed: o.seed ?? GPT_SEED,
+    evalSeed: o.evalSeed ?? GPT_SEED,
   };
   if (settings.blockSize > model.config.blockSize) {
-    throw new RangeError(`train: blockSize ${settings.blockSize} is longer than the model's context ${model.config.blockSize}`);
+    throw new RangeError(`${fn}: blockSize ${settings.blockSize} is longer than the model's context ${model.config.blockSize}`);
   }
-  if (settings.minLr > settings.learningRate) throw new RangeError(`train: minLr ${settings.minLr} is above learningRate ${settings.learningRate}`);
+  checkForwardMemory(fn, model.config, model.dtype, settings.batchSize, settings.blockSize);
+  if (settings.minLr > settings.learningRate) throw new RangeError(`${fn}: minLr ${settings.minLr} is above learningRate ${settings.learningRate}`);
   if (settings.warmupSteps >= settings.decaySteps) {
     const decay = o.decaySteps === undefined ? ` (which defaults to steps)` : "";
     const fit = Math.floor(settings.decaySteps / 10);
     throw new RangeError(
-      `train: warmupSteps ${settings.warmupSteps} must be below decaySteps ${settings.decaySteps}${decay}; ` +
+      `${fn}: warmupSteps ${settings.warmupSteps} must be below decaySteps ${settings.decaySteps}${decay}; ` +
         `pass a smaller warmupSteps, e.g. { warmupSteps: ${fit} }, or leave it out (the default fits), or a decaySteps above ${settings.warmupSteps}`,
     );
   }
@@ -165,13 +173,15 @@ export async function train(
   model: GPT,
   dataset: TextDataset,
   options: TrainOptions,
-  onProgress?: (progress: TrainProgress, state: () => TrainState) => void,
+  onProgress?: (progress: TrainProgress, state: () => TrainState) => unknown,
 ): Promise<TrainResult> {
-  const s = trainSettings(model, options);
+  checkDataset("train", dataset);
+  const s = settingsOf("train", model, options);
   const resume = options.resume;
   if (dataset.vocabSize !== model.config.vocabSize) {
     throw new RangeError(`train: the dataset has ${dataset.vocabSize} characters, the model a vocabulary of ${model.config.vocabSize}`);
   }
+  model.tokenizer = dataset.tokenizer; // what its token ids mean from now on, for saveCheckpoint
   if (onProgress !== undefined && typeof onProgress !== "function") throw new TypeError("train: onProgress must be a function");
   const schedule = { maxLr: s.learningRate, minLr: s.minLr, warmupSteps: s.warmupSteps, decaySteps: s.decaySteps };
   const optimizer = new AdamW(model.parameters, { lr: s.learningRate, betas: [s.beta1, s.beta2], eps: 1e-8, weightDecay: s.weightDecay });
@@ -190,9 +200,14 @@ export async function train(
   const evaluations: { step: number; valLoss: number }[] = [];
   const start = performance.now();
   let trainingMs = 0;
-  const report = (progress: TrainProgress) => {
+  // The callback may be async: its promise is awaited, and what it throws stops training, saying at which step.
+  const report = async (progress: TrainProgress): Promise<void> => {
     history.push(progress);
-    onProgress?.(progress, state);
+    try {
+      await onProgress?.(progress, state);
+    } catch (error) {
+      throw new Error(`train: onProgress threw at step ${progress.step}: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+    }
   };
 
   // An interrupt ends training after the current step; the listener then removes itself, so a second Ctrl-C quits.
@@ -208,7 +223,7 @@ export async function train(
   try {
     const initial = evaluate();
     evaluations.push({ step: first, valLoss: initial });
-    report({ step: first, steps: s.steps, valLoss: initial, lr: learningRate(first, schedule), tokensPerSecond: 0, elapsedSeconds: (performance.now() - start) / 1000 });
+    await report({ step: first, steps: s.steps, valLoss: initial, lr: learningRate(first, schedule), tokensPerSecond: 0, elapsedSeconds: (performance.now() - start) / 1000 });
     await nextTurn();
 
     for (let step = first + 1; step <= s.steps && !interrupted; step++) {
@@ -216,14 +231,17 @@ export async function train(
       const lr = learningRate(step - 1, schedule);
       const stepStart = performance.now();
       const { inputs, targets } = dataset.getBatch("train", s.batchSize, s.blockSize, generator);
-      model.zeroGrad();
-      const { loss } = model.forward(inputs, s.batchSize, s.blockSize, { targets, training: true, generator });
-      if (loss === undefined || !Number.isFinite(loss)) {
-        throw new RangeError(`train: the loss at step ${step} is ${loss} (learning rate ${lr}); a lower learningRate may help`);
+      let loss: number | undefined;
+      try {
+        model.zeroGrad();
+        ({ loss } = model.forward(inputs, s.batchSize, s.blockSize, { targets, training: true, generator }));
+        model.backward();
+        const gradNorm = s.gradClip > 0 ? clipGradNorm(model.parameters, s.gradClip) : undefined;
+        optimizer.step(lr, { gradNorm });
+      } catch (error) {
+        // A loss or an update that overflowed: the inner message says what, this says when.
+        throw new RangeError(`train: step ${step} failed (learning rate ${lr}; a lower learningRate may help): ${(error as Error).message}`, { cause: error });
       }
-      model.backward();
-      if (s.gradClip > 0) clipGradNorm(model.parameters, s.gradClip);
-      optimizer.step(lr);
       done = step;
       trainingMs += performance.now() - stepStart;
 
@@ -233,7 +251,7 @@ export async function train(
         evaluations.push({ step, valLoss });
       }
       const elapsedSeconds = (performance.now() - start) / 1000;
-      report({
+      await report({
         step,
         steps: s.steps,
         trainLoss: loss,
