@@ -22,6 +22,12 @@ import {
   Generator,
   Matrix,
   add,
+  checkDiagram,
+  checkPrintedScores,
+  checkPrintedWeights,
+  differenceHeatmap,
+  heatmap,
+  resultDtype,
   affine,
   applyMask,
   attendTo,
@@ -341,7 +347,7 @@ describe("plain number[][] where a Matrix is expected: one message that points t
   const modules = [matrixModule, formatModule, matmulModule, opsModule, softmaxModule, attentionModule, fusedModule, multiheadModule, linearModule, dropoutModule, maskModule, projectionsModule, randomModule, linalgModule, batchModule, dataModule];
   const own = new Set([...modules.flatMap((m) => Object.keys(m)), "checkPrintedScores", "checkPrintedWeights", "checkPrintedOutput"]);
   const helpers = new Set(["assertFinite", "checkBatch", "checkMatmulInputs", "checkOptions", "requireOptions", "mapBatch"]); // their first argument is the caller's name
-  const noArguments = new Set(["loadDiagram", "wasmKernels", "checkDiagram", "Generator", "resultDtype", "Matrix"]); // fine without arguments
+  const noArguments = new Set(["loadDiagram", "wasmKernels", "checkDiagram", "Generator", "Matrix"]); // fine without arguments
   const functions = Object.entries(lib).filter(([name, value]) => typeof value === "function" && own.has(name) && !helpers.has(name) && !noArguments.has(name));
   it.each(functions)("%s() names itself", (name, f) => {
     const message = messageOf(() => (f as (...args: unknown[]) => unknown)());
@@ -402,5 +408,124 @@ describe("dropout at the ends of its range, as PyTorch", () => {
     expect(Array.from(dropoutMask(2, 2, { rate: 1 }).data)).toEqual([0, 0, 0, 0]);
     const steps = selfAttention(x, same, { dropout: { rate: 1 } });
     expect(steps.output.toArray().flat().every((v) => v === 0)).toBe(true);
+  });
+});
+
+// Guards that keep a NaN or a change of meaning from passing silently.
+const f32 = Matrix.from([[1.5, 2]], { dtype: "float32" });
+const f64 = Matrix.from([[0.1, 0.2]]);
+const withNaNAt = (m: Matrix, i: number, j: number) => {
+  const copy = m.clone();
+  copy.data[i * copy.cols + j] = NaN; // only by writing data directly: set refuses NaN
+  return copy;
+};
+
+describe("numbers that would turn into NaN later", () => {
+  it("maxAbsDifference refuses a NaN instead of calling it agreement, and equal infinities agree", () => {
+    expect(() => maxAbsDifference(withNaNAt(Matrix.from([[0, 1]]), 0, 0), Matrix.from([[5, 1]]))).toThrow(
+      "maxAbsDifference: A (1x2) has NaN at [0][0]; every value must be finite or -Infinity (masked)",
+    );
+    const masked = new Matrix(1, 2, Float64Array.from([-Infinity, 1]));
+    expect(maxAbsDifference(masked, masked.clone())).toEqual({ value: 0, row: 0, col: 0 });
+  });
+
+  it("matmul names the operand that holds a NaN", () => {
+    expect(() => matmul(withNaNAt(diagram.x, 1, 2), diagram.kT)).toThrow(
+      "matmul: A (6x3) has NaN at [1][2]; every value must be finite",
+    );
+  });
+
+  it("Matrix.from rejects a value that overflows float32", () => {
+    expect(() => Matrix.from([[1e39]], { dtype: "float32" })).toThrow(
+      "Matrix.from: value at [0][0] is 1e+39, which overflows float32",
+    );
+  });
+
+  it("attendTo checks Q, K and V like selfAttention checks X", () => {
+    expect(() => attendTo(diagram.x, diagram.x, withNaNAt(diagram.x, 5, 0))).toThrow(
+      "attendTo: V (6x3) has NaN at [5][0]; every value must be finite",
+    );
+  });
+
+  it("the fused attention kernel reports a Q K^T that overflows", () => {
+    const q = Matrix.from([[1e200, 1e200]]);
+    const k = Matrix.from([[1e200, -1e200]]);
+    expect(() => attention(q, k, Matrix.from([[1]]))).toThrow("attention: a score is NaN; Q K^T overflowed");
+  });
+
+  it("multi-head attention checks W_O, and refuses b_O without W_O", () => {
+    const weights = multiHeadWeights(3, 4, { generator: new Generator(1) });
+    expect(() => multiHeadAttention(diagram.x, { ...weights, wo: withNaNAt(weights.wo!, 0, 3) }, { heads: 2 })).toThrow(
+      "multiHeadAttention: wo (4x4) has NaN at [0][3]; every value must be finite",
+    );
+    expect(() => multiHeadAttention(diagram.x, { ...weights, wo: undefined }, { heads: 2 })).toThrow(
+      "multiHeadAttention: bo is given without wo; the output bias belongs to the output projection",
+    );
+  });
+
+  it("differenceHeatmap lets two masked scores agree", () => {
+    const steps = selfAttention(diagram.x, sameAsInputWeights(3), { causal: true });
+    expect(differenceHeatmap(steps.scores, steps.scores.clone(), { labels: diagram.tokens }).mime).toBe("image/svg+xml");
+  });
+});
+
+describe("no silent change of meaning", () => {
+  it("mixed dtypes give float64 whatever the order, as matmul does", () => {
+    expect(resultDtype(f32, f64)).toBe("float64");
+    expect(add(f32, f64).dtype).toBe("float64");
+    expect(add(f64, f32).dtype).toBe("float64");
+    expect(add(f32, f64).row(0)).toEqual([1.6, 2.2]);
+    expect(concatColumns([f32, f64]).row(0)).toEqual([1.5, 2, 0.1, 0.2]);
+    expect(add(f32, f32).dtype).toBe("float32");
+  });
+
+  it("fuseProjections refuses biases it cannot fuse", () => {
+    const weights = linearProjections(3, 2, { bias: true, generator: new Generator(2) });
+    expect(() => fuseProjections(weights)).toThrow(
+      "fuseProjections: bq is given, but the fused path has no biases; use selfAttention",
+    );
+  });
+
+  it("attention scale takes a number as well as true, and refuses anything else", () => {
+    const half = attendTo(diagram.x, diagram.x, diagram.x, { scale: 0.5 });
+    expect(half.scores.get(0, 0)).toBeCloseTo(0.9995 * 0.5, 12);
+    const sqrt = attendTo(diagram.x, diagram.x, diagram.x, { scale: true });
+    expect(sqrt.scores.get(0, 0)).toBeCloseTo(0.9995 / Math.sqrt(3), 12);
+    expect(() => attendTo(diagram.x, diagram.x, diagram.x, { scale: -1 })).toThrow(
+      "attendTo: scale is -1; use true, false or a positive finite number",
+    );
+  });
+});
+
+describe("dropout keeps the input's dtype", () => {
+  it("scales float32 values by the float32 quotient 1 / (1 - p), as PyTorch's float32 noise does", () => {
+    const ones32 = Matrix.generate(4, 4, () => 1, { dtype: "float32" });
+    const dropped = dropout(ones32, { rate: 0.1, generator: new Generator(3) });
+    expect(dropped.dtype).toBe("float32");
+    const kept = Array.from(dropped.data).filter((v) => v > 0);
+    expect(kept.length).toBeGreaterThan(0);
+    for (const v of kept) expect(v).toBe(Math.fround(1 / Math.fround(0.9)));
+    expect(Math.fround(1 / Math.fround(0.9))).not.toBe(1 / 0.9);
+  });
+});
+
+describe("the attention API's last odd inputs: each refused naming the function called", () => {
+  const printed = Matrix.from([[1, 2], [2, 5]]);
+  table([
+    ["heatmap of 1e308 and -1e308", () => heatmap(Matrix.from([[1e308, -1e308]])), "heatmap: the colors would span [-1e+308, 1e+308], whose width overflows float64; scale the values down or give a domain"],
+    ["checkPrintedScores with decimals NaN", () => checkPrintedScores(printed, printed, 3, NaN), "checkPrintedScores: decimals (the digits printed after the point) must be an integer in [0, 15], got number NaN"],
+    ["checkPrintedScores with the head size NaN", () => checkPrintedScores(printed, printed, NaN), "checkPrintedScores: inputWidth (the columns of X, d_in) must be an integer >= 1, got number NaN"],
+    ["checkPrintedScores of two shapes", () => checkPrintedScores(printed, Matrix.zeros(3, 3), 3), "checkPrintedScores: shapes 2x2 and 3x3 differ"],
+    ["checkPrintedWeights of two shapes, not maxAbsDifference", () => checkPrintedWeights(printed, Matrix.zeros(3, 3), Matrix.zeros(3, 3)), "checkPrintedWeights: shapes 2x2 and 3x3 differ"],
+    ["checkDiagram(null)", () => checkDiagram(null as never), "checkDiagram: expected a Diagram like diagram or loadDiagram(), with x and printed { scores, weights, output }, got null"],
+    ["checkDiagram({})", () => checkDiagram({} as never), "checkDiagram: expected a Diagram like diagram or loadDiagram(), with x and printed { scores, weights, output }, got an object"],
+    ["selfAttentionBatch of a sparse array", () => selfAttentionBatch([x, , x] as never, same), "selfAttentionBatch: expected a Matrix for batch item 1, got undefined"],
+    ["resultDtype() with no inputs", () => resultDtype(), "resultDtype: no inputs; pass the matrices a result is computed from"],
+    ["M.astype() with no dtype", () => x.astype(undefined as never), 'Matrix.astype: dtype must be "float64" or "float32", got undefined'],
+  ]);
+
+  it("attention(Q, K, V, null) works as with no options", () => {
+    const q = Matrix.from([[1, 2]]);
+    expect(attention(q, q, q, null as never).output.row(0)).toEqual([1, 2]);
   });
 });

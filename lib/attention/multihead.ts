@@ -75,7 +75,7 @@ function checkHeads(op: string, x: Matrix, weights: MultiHeadWeights, heads: num
 /**
  * Multi-head self-attention of X: Q, K, V = X W (+ b) once, then head h attends with columns
  * [h * headDim, (h + 1) * headDim) of each; outputs are joined side by side and projected by W_O.
- * Scaling by sqrt(headDim) is on by default here (scale: false turns it off); causal, mask and dropout apply per head.
+ * Dividing the scores by sqrt(headDim) is on by default here (scale: false turns it off); causal, mask and dropout apply per head.
  * With one head and no (or an identity) output projection it is selfAttention.
  */
 export function multiHeadAttention(x: Matrix, weights: MultiHeadWeights, options: MultiHeadOptions): MultiHeadSteps {

@@ -8,8 +8,16 @@ const TWO_POW_24 = 16777216;
 const TWO_POW_32 = 4294967296;
 const TWO_POW_53 = 9007199254740992;
 
+// Seeds, one rule: a function that draws once (rand, dropout, linearLayer, ...) takes a `generator`, by default the
+// shared defaultGenerator, seeded DEFAULT_SEED as PyTorch's is; a function that runs a whole seeded procedure
+// (GPT.create, train, estimateLoss, generate, prepareFineTune) takes a `seed`, by default GPT_SEED, and seeds its own
+// Generator with it, so that its options alone reproduce it.
+
 /** PyTorch's default seed when nothing calls torch.manual_seed (its low 32 bits seed the state). */
 export const DEFAULT_SEED = 67280421310721;
+
+/** The seed of nanoGPT's scripts (torch.manual_seed(1337)): the default of every GPT function that takes a seed. */
+export const GPT_SEED = 1337;
 
 function checkSeed(op: string, seed: number): void {
   if (!Number.isSafeInteger(seed) || seed < 0) {

@@ -4,6 +4,7 @@ import type { DType } from "../core/matrix.js";
 import { decodeSafetensors, writeSafetensors, type Safetensors, type StoredTensor, type Tensor } from "../io/safetensors.js";
 import { checkWritable, readBytes } from "../io/files.js";
 import { checkOptions, describe } from "../core/options.js";
+import { tensorShapeText } from "../core/shape.js";
 import { checkModel, checkTokenizer } from "./checks.js";
 import { gptConfig, type GPTConfig } from "./config.js";
 import { GPT } from "./model.js";
@@ -23,8 +24,6 @@ export interface SaveCheckpointOptions {
   trainState?: TrainState;
 }
 
-// Shapes as the model prints them, PyTorch-like.
-const shapeText = (shape: readonly number[]): string => `(${shape.join(", ")})`;
 
 /**
  * Writes the model's parameters in its dtype (F32 or F64) under nanoGPT's names, with metadata "config" (the
@@ -144,7 +143,7 @@ function withoutCausalMasks(file: Safetensors, source: string, blockSize: number
   for (const [name, t] of file.tensors) {
     if (!/^transformer\.h\.\d+\.attn\.bias$/.test(name)) tensors.set(name, t);
     else if (!isCausalMask(t, blockSize)) {
-      throw new RangeError(`${source}: ${name} ${shapeText(t.shape)} is not the causal mask (1, 1, ${blockSize}, ${blockSize}) nanoGPT saves there`);
+      throw new RangeError(`${source}: ${name} ${tensorShapeText(t.shape)} is not the causal mask (1, 1, ${blockSize}, ${blockSize}) nanoGPT saves there`);
     }
   }
   return tensors;

@@ -2,7 +2,7 @@
 // position, divide by the temperature, keep the top k, softmax, draw one token (or take the most likely), repeat.
 import { checkBytes } from "../core/memory.js";
 import { checkOptions, describe } from "../core/options.js";
-import { GENERATOR_KIND, Generator } from "../core/random.js";
+import { GENERATOR_KIND, GPT_SEED, Generator } from "../core/random.js";
 import type { CharTokenizer } from "./training/tokenizer.js";
 import { checkForwardModel, checkTokenIds, checkTokenizer } from "./checks.js";
 
@@ -104,7 +104,7 @@ export function sampleToken(logits: ArrayLike<number>, options: SampleOptions = 
 export interface GenerateOptions extends SampleOptions {
   /** How many tokens to add to the prompt. */
   maxNewTokens: number;
-  /** Seeds a new Generator when none is given (default 1337). */
+  /** Seeds a new Generator when none is given (default GPT_SEED, 1337). */
   seed?: number;
 }
 
@@ -116,7 +116,7 @@ const generateSpec = { ...sampleSpec, maxNewTokens: { kind: "integer", min: 0 },
 function generatorOf(fn: string, options: { generator?: Generator; seed?: number; greedy?: boolean }): Generator | undefined {
   if (options.generator !== undefined && options.seed !== undefined) throw new RangeError(`${fn}: give a generator or a seed, not both`);
   if (options.greedy) return undefined;
-  return options.generator ?? new Generator(options.seed ?? 1337);
+  return options.generator ?? new Generator(options.seed ?? GPT_SEED);
 }
 
 /**

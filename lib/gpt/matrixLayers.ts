@@ -1,6 +1,6 @@
 // The GPT's layers on matrices (one row per token), for notebooks and for reading one layer at a time. Each calls
 // its file in lib/gpt/layers/, so the numbers are the ones the model computes; results keep the input's dtype.
-import { Matrix, assertFinite, shapeText, type DType } from "../core/matrix.js";
+import { Matrix, checkMatrix, shapeText, type DType } from "../core/matrix.js";
 import { checkOptions } from "../core/options.js";
 import type { Float } from "./parameters.js";
 import { crossEntropyBackward as crossEntropyBackwardFlat, crossEntropyForward } from "./layers/crossEntropy.js";
@@ -15,11 +15,6 @@ export interface LayerNormWeights {
 
 function floats(dtype: DType, n: number): Float {
   return dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
-}
-
-function checkMatrix(op: string, name: string, m: Matrix): void {
-  if (!(m instanceof Matrix)) throw new TypeError(`${op}: ${name} must be a Matrix, got ${typeof m}`);
-  assertFinite(op, name, m);
 }
 
 function perColumn(op: string, name: string, values: ArrayLike<number> | undefined, C: number, dtype: DType, fill: number): Float {

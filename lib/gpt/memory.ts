@@ -1,13 +1,14 @@
 // The memory a GPT call needs, computed from the config before anything is allocated (core/memory.ts has the cap).
 import { checkBytes } from "../core/memory.js";
 import type { DType } from "../core/matrix.js";
+import { sizeOf } from "../core/shape.js";
 import type { GPTConfig } from "./config.js";
 import { parameterShapes } from "./parameters.js";
 import { activationShapes } from "./tensors.js";
 
 const BYTES: Record<DType, number> = { float32: 4, float64: 8 };
 
-const values = (table: readonly { shape: readonly number[] }[]): number => table.reduce((n, { shape }) => n + shape.reduce((a, b) => a * b, 1), 0);
+const values = (table: readonly { shape: readonly number[] }[]): number => table.reduce((n, { shape }) => n + sizeOf(shape), 0);
 
 /** The number of learnable values: one and two layers' worth measured, the other layers alike. */
 export function parameterCount(config: GPTConfig): number {

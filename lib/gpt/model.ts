@@ -5,7 +5,8 @@
 // layer file holding its own chain rule.
 import type { DType } from "../core/matrix.js";
 import { checkOptions, describe } from "../core/options.js";
-import { GENERATOR_KIND, Generator } from "../core/random.js";
+import { tensorShapeText } from "../core/shape.js";
+import { GENERATOR_KIND, GPT_SEED, Generator } from "../core/random.js";
 import { checkConfig, type GPTConfig } from "./config.js";
 import { checkForwardMemory, checkModelMemory } from "./memory.js";
 import { initParameters, sizeOf, type Float, type Parameter } from "./parameters.js";
@@ -109,7 +110,7 @@ export class GPT {
 
   /** A new model with nanoGPT's init: GPT.create(config, { seed }) equals torch.manual_seed(seed); GPT(config) (float32 draws). */
   static create(config: GPTConfig, options: { seed?: number; dtype?: DType } = {}): GPT {
-    const { seed = 1337, dtype = "float32" } = checkOptions("GPT.create", options, { seed: { kind: "integer", min: 0 }, dtype: ["float32", "float64"] });
+    const { seed = GPT_SEED, dtype = "float32" } = checkOptions("GPT.create", options, { seed: { kind: "integer", min: 0 }, dtype: ["float32", "float64"] });
     const checked = checkConfig("GPT.create", config);
     checkModelMemory("GPT.create", checked, dtype);
     const generator = new Generator(seed);
@@ -123,7 +124,7 @@ export class GPT {
    * must be there; lm_head.weight may be too, if equal to transformer.wte.weight (it is the same tensor).
    */
   static fromParameters(config: GPTConfig, tensors: Map<string, { shape: readonly number[]; data: ArrayLike<number> }>, options: { dtype?: DType; seed?: number } = {}): GPT {
-    const { dtype = "float32", seed = 1337 } = checkOptions("GPT.fromParameters", options, { dtype: ["float32", "float64"], seed: { kind: "integer", min: 0 } });
+    const { dtype = "float32", seed = GPT_SEED } = checkOptions("GPT.fromParameters", options, { dtype: ["float32", "float64"], seed: { kind: "integer", min: 0 } });
     const checked = checkConfig("GPT.fromParameters", config);
     if (!(tensors instanceof Map)) throw new TypeError(`GPT.fromParameters: tensors must be a Map from nanoGPT's names to { shape, data }, got ${describe(tensors)}`);
     checkModelMemory("GPT.fromParameters", checked, dtype);
@@ -132,15 +133,15 @@ export class GPT {
     const known = new Set(parameters.map((p) => p.name));
     for (const p of parameters) {
       const tensor = tensors.get(p.name);
-      if (tensor === undefined) throw new RangeError(`GPT.fromParameters: tensor ${p.name} ${shapeText(p.shape)} is missing`);
+      if (tensor === undefined) throw new RangeError(`GPT.fromParameters: tensor ${p.name} ${tensorShapeText(p.shape)} is missing`);
       if (tensor === null || typeof tensor !== "object" || !Array.isArray(tensor.shape) || typeof tensor.data?.length !== "number") {
         throw new TypeError(`GPT.fromParameters: tensor ${p.name} is ${describe(tensor)}, not { shape, data }`);
       }
       if (tensor.shape.length !== p.shape.length || tensor.shape.some((d, i) => d !== p.shape[i])) {
-        throw new RangeError(`GPT.fromParameters: tensor ${p.name} has shape ${shapeText(tensor.shape)}, the config needs ${shapeText(p.shape)}`);
+        throw new RangeError(`GPT.fromParameters: tensor ${p.name} has shape ${tensorShapeText(tensor.shape)}, the config needs ${tensorShapeText(p.shape)}`);
       }
       if (tensor.data.length !== sizeOf(p.shape)) {
-        throw new RangeError(`GPT.fromParameters: tensor ${p.name} ${shapeText(p.shape)} needs ${sizeOf(p.shape)} values, got ${tensor.data.length}`);
+        throw new RangeError(`GPT.fromParameters: tensor ${p.name} ${tensorShapeText(p.shape)} needs ${sizeOf(p.shape)} values, got ${tensor.data.length}`);
       }
       for (let i = 0; i < p.data.length; i++) {
         const value = tensor.data[i];
@@ -465,9 +466,6 @@ export class GPT {
   }
 }
 
-function shapeText(shape: readonly number[]): string {
-  return `(${shape.join(", ")})`;
-}
 
 function checkTokens(what: string, tokens: ArrayLike<number>, N: number, V: number, B: number, T: number): void {
   if (tokens === null || typeof tokens !== "object" || typeof tokens.length !== "number") {

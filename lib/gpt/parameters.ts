@@ -72,7 +72,7 @@ function blockLinears(config: GPTConfig, attention: boolean): BlockLinear[] {
   return [linear("mlp.gate", E, C, false), ...Array.from({ length: E }, (_, e) => mlp(`mlp.experts.${e}`)).flat()];
 }
 
-export const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+export { sizeOf } from "../core/shape.js";
 
 /**
  * nanoGPT's init, draw for draw, so that GPT.create with a seed equals torch.manual_seed(seed); GPT(config):

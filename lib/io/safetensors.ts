@@ -1,6 +1,7 @@
 // The .safetensors file format (Hugging Face): an 8-byte little-endian header length, a JSON header naming each
 // tensor's dtype, shape and byte range, then the raw little-endian bytes. PyTorch, nanoGPT and the Hub read it.
 import { describe } from "../core/options.js";
+import { sizeOf } from "../core/shape.js";
 import { readBytes, writeBytes } from "./files.js";
 
 /** The element types this reader understands; F16 and BF16 are widened to float32 on reading. */
@@ -33,9 +34,6 @@ const METADATA = "__metadata__";
 /** The reference implementation's limit on the header size (100 MB). */
 const MAX_HEADER = 100_000_000;
 
-function elementCount(shape: readonly number[]): number {
-  return shape.reduce((n, d) => n * d, 1);
-}
 
 function isShape(value: unknown): value is number[] {
   return Array.isArray(value) && value.every((d) => Number.isSafeInteger(d) && d >= 0);
@@ -50,7 +48,7 @@ function tensorEntries(fn: string, tensors: ReadonlyMap<string, Tensor> | Readon
     if (!(tensor.data instanceof Float32Array || tensor.data instanceof Float64Array)) {
       throw new TypeError(`${fn}: tensor ${name}: data must be a Float32Array or a Float64Array`);
     }
-    const count = elementCount(tensor.shape);
+    const count = sizeOf(tensor.shape);
     if (tensor.data.length !== count) {
       throw new RangeError(`${fn}: tensor ${name}: shape [${tensor.shape.join(", ")}] holds ${count} values, data has ${tensor.data.length}`);
     }
@@ -174,7 +172,7 @@ export function decodeSafetensors(bytes: Uint8Array, source = "decodeSafetensors
       fail(`tensor ${name} has data_offsets ${JSON.stringify(offsets)}, not [begin, end] with 0 <= begin <= end`);
     }
     const [begin, end] = offsets as number[];
-    const need = elementCount(shape as number[]) * BYTES[dtype as TensorDType];
+    const need = sizeOf(shape as number[]) * BYTES[dtype as TensorDType];
     if (end - begin !== need) {
       fail(`tensor ${name}: shape [${(shape as number[]).join(", ")}] of ${dtype} needs ${need} bytes, its data_offsets [${begin}, ${end}] hold ${end - begin}`);
     }
@@ -194,7 +192,7 @@ export function decodeSafetensors(bytes: Uint8Array, source = "decodeSafetensors
   if (covered !== dataLength) fail(`the tensors hold ${covered} bytes of data, the file ${dataLength} after the header: the format allows no unused bytes`);
   const tensors = new Map<string, StoredTensor>();
   for (const { name, dtype, shape, begin } of found) {
-    tensors.set(name, { dtype, shape, data: readValues(view, dataStart + begin, dtype, elementCount(shape)) });
+    tensors.set(name, { dtype, shape, data: readValues(view, dataStart + begin, dtype, sizeOf(shape)) });
   }
   return { tensors, metadata };
 }

@@ -2,7 +2,7 @@
 // validate; a batch is B windows of T+1 tokens at seeded random places, the targets being the inputs shifted by one.
 import { checkBytes } from "../../core/memory.js";
 import { checkOptions, describe } from "../../core/options.js";
-import { Generator, checkGenerator } from "../../core/random.js";
+import { GPT_SEED, Generator, checkGenerator } from "../../core/random.js";
 import { CharTokenizer } from "./tokenizer.js";
 import { checkForwardModel, checkTokenizer } from "../checks.js";
 import { checkForwardMemory } from "../memory.js";
@@ -115,7 +115,7 @@ export interface EstimateLossOptions {
   batchSize?: number;
   /** Tokens per window (default the model's blockSize). */
   blockSize?: number;
-  /** The seed of the windows: the same seed gives the same batches, so losses compare across steps (default 1337). */
+  /** The seed of the windows: the same seed gives the same batches, so losses compare across steps (default GPT_SEED, 1337). */
   seed?: number;
   split?: Split;
 }
@@ -132,7 +132,7 @@ export function estimateLoss(model: LossModel, dataset: TextDataset, options: Es
     batches = 20,
     batchSize = 12,
     blockSize = model.config.blockSize,
-    seed = 1337,
+    seed = GPT_SEED,
     split = "val",
   } = checkOptions(fn, options, {
     batches: { kind: "integer", min: 1 },

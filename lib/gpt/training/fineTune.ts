@@ -2,7 +2,7 @@
 // A text may hold characters the model never saw: an error that lists them all, or new rows of the embedding
 // (initialised as nanoGPT initialises wte; the tied LM head grows with it), or a replacement character.
 import { checkOptions } from "../../core/options.js";
-import { Generator, normalFill } from "../../core/random.js";
+import { GPT_SEED, Generator, normalFill } from "../../core/random.js";
 import { gptConfig } from "../config.js";
 import { GPT } from "../model.js";
 import { readCheckpoint } from "../checkpoint.js";
@@ -19,7 +19,7 @@ export interface FineTuneDataOptions {
   unknownChars?: UnknownChars;
   /** The character of the vocabulary that unknown ones become with unknownChars "replace" (default " "). */
   replacement?: string;
-  /** Seeds the new embedding rows with unknownChars "extend" (default 1337). */
+  /** Seeds the new embedding rows with unknownChars "extend" (default GPT_SEED, 1337). */
   seed?: number;
   /** The share of the new text to train on, the rest validates (default 0.9). */
   trainFraction?: number;
@@ -53,7 +53,7 @@ const DATA_SPEC = {
  */
 export function extendVocabulary(model: GPT, count: number, options: { seed?: number } = {}): GPT {
   const fn = "extendVocabulary";
-  const { seed = 1337 } = checkOptions(fn, options, { seed: { kind: "integer", min: 0 } });
+  const { seed = GPT_SEED } = checkOptions(fn, options, { seed: { kind: "integer", min: 0 } });
   if (!(model instanceof GPT)) throw new TypeError(`${fn}: expected a GPT, got ${typeof model}`);
   if (!Number.isSafeInteger(count) || count < 0) throw new RangeError(`${fn}: count ${count} must be an integer >= 0`);
   const { vocabSize, nEmbd } = model.config;

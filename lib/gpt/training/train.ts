@@ -2,7 +2,7 @@
 // global norm, one AdamW step at the scheduled learning rate; every evalInterval steps the loss on fixed
 // validation batches. Seeded: the same seed gives the same losses to the last bit.
 import { checkOptions } from "../../core/options.js";
-import { Generator } from "../../core/random.js";
+import { GPT_SEED, Generator } from "../../core/random.js";
 import { AdamW } from "./adamw.js";
 import { checkDataset, estimateLoss, type TextDataset } from "./dataset.js";
 import type { GPT } from "../model.js";
@@ -37,9 +37,9 @@ export interface TrainOptions {
   evalInterval?: number;
   /** Validation batches per evaluation (default 20, as the CPU recipe's eval_iters). */
   evalBatches?: number;
-  /** Seeds the training batches and dropout (default 1337). The validation batches have their own fixed seed. */
+  /** Seeds the training batches and dropout (default GPT_SEED, 1337). The validation batches have their own fixed seed. */
   seed?: number;
-  /** Seeds the fixed validation batches (default 1337). */
+  /** Seeds the fixed validation batches (default GPT_SEED, 1337). */
   evalSeed?: number;
   /**
    * Continue a stopped run exactly where it stopped (result.state, or readTrainState beside its checkpoint): the
@@ -127,8 +127,8 @@ function settingsOf(fn: string, model: GPT, options: TrainOptions): TrainSetting
     gradClip: o.gradClip ?? 1,
     evalInterval: o.evalInterval ?? 250,
     evalBatches: o.evalBatches ?? 20,
-    seed: o.seed ?? 1337,
-    evalSeed: o.evalSeed ?? 1337,
+    seed: o.seed ?? GPT_SEED,
+    evalSeed: o.evalSeed ?? GPT_SEED,
   };
   if (settings.blockSize > model.config.blockSize) {
     throw new RangeError(`${fn}: blockSize ${settings.blockSize} is longer than the model's context ${model.config.blockSize}`);
