@@ -3,7 +3,7 @@
 // GPT's float32 training step against PyTorch's (TORCH_PYTHON's torch, else Debian's python3-torch), at one thread
 // and at every core each.
 // A benchmark, not a test: nothing here fails on speed. Run `npm run build` first (npm run bench does).
-// `npm run bench -- training` (or matmul, attention, any of them) runs only those rows.
+// `npm run bench -- training` (or matmul, attention, generation, any of them) runs only those rows.
 //
 // Method, for every row:
 // - each JavaScript row runs in its own fresh node process (--expose-gc), so one kernel's JIT state or
@@ -24,12 +24,13 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { availableParallelism, cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
+import { generationRows } from "./generation.mjs";
 
 const MATMUL_SIZES = [64, 128, 256, 512, 1024];
 const ATTENTION_LENGTHS = [128, 512, 1024];
 const D = 64;
 const NUMPY_PYTHON = "/usr/bin/python3";
-const ROWS = ["matmul", "attention", "training"];
+const ROWS = ["matmul", "attention", "training", "generation"];
 // nanoGPT's CPU recipe (shakespeare_char on a laptop) with the 65 characters of tinyshakespeare
 const TRAINING = {
   config: { vocabSize: 65, blockSize: 64, nLayer: 4, nHead: 4, nEmbd: 128, dropout: 0, bias: false, norm: "pre" },
@@ -382,9 +383,10 @@ async function main() {
   for (const name of selected) if (!ROWS.includes(name)) throw new Error(`bench: unknown row "${name}"; the rows are ${ROWS.join(", ")}`);
   const wanted = (name) => selected.length === 0 || selected.includes(name);
   if (wanted("matmul") || wanted("attention")) kernelRows(wanted);
+  if (wanted("generation")) await generationRows(); // bench/generation.mjs
   if (!wanted("training")) console.log(`\nbench took ${((performance.now() - started) / 1000).toFixed(0)} s`);
   else {
-    if (wanted("matmul") || wanted("attention")) console.log(`\n(the kernel rows took ${((performance.now() - started) / 1000).toFixed(0)} s)`);
+    if (wanted("matmul") || wanted("attention") || wanted("generation")) console.log(`\n(the rows above took ${((performance.now() - started) / 1000).toFixed(0)} s)`);
     trainingRows(); // last, so that its summary line ends the output
   }
 }

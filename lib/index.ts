@@ -114,7 +114,9 @@ export {
   type GenerateOptions,
   type NextTokenLogits,
   type LogitsModel,
+  type GenerateTextOptions,
 } from "./gpt/generate.js";
+export { KVCache, cachedAttentionForward, keepKeysValues } from "./gpt/kvCache.js";
 export { train, trainSettings, type TrainOptions, type TrainSettings, type TrainProgress, type TrainResult } from "./gpt/training/train.js";
 export { saveTrainState, readTrainState, trainStatePath, weightsFingerprint, type TrainState } from "./gpt/training/trainState.js";
 export {

@@ -254,7 +254,6 @@ describe("nonsense that used to pass is refused", () => {
     ["a fractional prompt id", () => generateTokens(() => [0, 1], [0.5], 4, { maxNewTokens: 1, greedy: true }), "generateTokens: the prompt: token id 0.5 at position 0 is not a whole number"],
     ["a negative prompt id", () => generateTokens(() => [0, 1], [-1], 4, { maxNewTokens: 1, greedy: true }), "generateTokens: the prompt: token id -1 at position 0 is negative"],
     ["a prompt id past the vocabulary", () => nextTokenLogits(model32(), [0, 99]), "nextTokenLogits: tokens: token id 99 at position 1 is outside the vocabulary [0, 17)"],
-    ["attentionMaps of more tokens than blockSize", () => attentionMaps(model32(), new Array(20).fill(1)), "attentionMaps: 20 tokens are more than the model's context, blockSize 8; pass the last 8"],
     ["gptConfig dropout 1", () => gptConfig({ vocabSize: 5, dropout: 1 }), "gptConfig: option dropout must be in [0, 1), got 1"],
   ]);
 });

@@ -16,7 +16,7 @@ const RESERVED = ["format", "config", "vocab"];
 const FORMAT = "thelittlebaby-gpt";
 
 export interface SaveCheckpointOptions {
-  /** Its characters are saved, so that the checkpoint alone can encode and decode text. */
+  /** Its characters are saved, so that the checkpoint alone can encode and decode text (default: model.tokenizer, attached by train and readCheckpoint). */
   tokenizer?: CharTokenizer;
   /** More strings to keep with the weights: how it was trained, the command, the losses. */
   metadata?: Record<string, string>;
@@ -27,13 +27,15 @@ export interface SaveCheckpointOptions {
 
 /**
  * Writes the model's parameters in its dtype (F32 or F64) under nanoGPT's names, with metadata "config" (the
- * GPTConfig as JSON), "vocab" (the tokenizer's characters as a JSON array) and any metadata given.
+ * GPTConfig as JSON), "vocab" (the characters of the tokenizer given, or else of the one train or readCheckpoint
+ * attached to the model, as a JSON array; none when neither exists) and any metadata given.
  * lm_head.weight is not written: it is transformer.wte.weight (tied), as safetensors' save_model does.
  */
 export function saveCheckpoint(path: string, model: GPT, options: SaveCheckpointOptions = {}): void {
   const fn = "saveCheckpoint";
-  const { tokenizer, metadata = {}, trainState } = checkOptions(fn, options, { tokenizer: "object", metadata: "object", trainState: "object" });
+  const { metadata = {}, trainState } = checkOptions(fn, options, { tokenizer: "object", metadata: "object", trainState: "object" });
   checkModel(fn, model);
+  const tokenizer = options.tokenizer ?? model.tokenizer;
   for (const [key, value] of Object.entries(metadata)) {
     if (RESERVED.includes(key)) throw new RangeError(`${fn}: metadata ${key} is written by saveCheckpoint itself; choose another key`);
     if (typeof value !== "string") throw new TypeError(`${fn}: metadata ${key} must be a string (JSON.stringify it), got ${describe(value)}`);
@@ -170,7 +172,9 @@ function read(fn: string, path: string, options: LoadCheckpointOptions): Checkpo
     const dtype = checked.dtype ?? (tensors.get("transformer.wte.weight")?.dtype === "F64" ? "float64" : "float32");
     // Missing tensors, wrong shapes, unknown names: said by the model, prefixed with the file.
     const model = fromFile(path, "GPT.fromParameters", () => GPT.fromParameters(config, tensors, { dtype }));
-    return { model, tokenizer: vocabOf(file, path, config), metadata: file.metadata };
+    const tokenizer = vocabOf(file, path, config);
+    model.tokenizer = tokenizer;
+    return { model, tokenizer, metadata: file.metadata };
   } catch (error) {
     throw new RangeError(`${fn}: ${(error as Error).message}`);
   }

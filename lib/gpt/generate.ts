@@ -1,9 +1,12 @@
 // Writing text, as nanoGPT's generate: crop the context to the last blockSize tokens, take the logits of the last
 // position, divide by the temperature, keep the top k, softmax, draw one token (or take the most likely), repeat.
+// A GPT generates through a KV cache (kvCache.ts) unless told { cache: false }: the same logits, computed once each.
 import { checkBytes } from "../core/memory.js";
 import { checkOptions, describe } from "../core/options.js";
 import { GENERATOR_KIND, GPT_SEED, Generator } from "../core/random.js";
 import type { CharTokenizer } from "./training/tokenizer.js";
+import { KVCache } from "./kvCache.js";
+import { GPT } from "./model.js";
 import { checkForwardModel, checkTokenIds, checkTokenizer } from "./checks.js";
 
 export interface SampleOptions {
@@ -120,8 +123,19 @@ function generatorOf(fn: string, options: { generator?: Generator; seed?: number
 }
 
 /**
+ * The last blockSize tokens of a text longer than the context, which is all a model with learned positions can read,
+ * with a line that says so (generate, attentionMaps and nextTokenLogits all keep the last blockSize, as nanoGPT crops idx).
+ */
+export function lastContext<T extends ArrayLike<number>>(fn: string, tokens: T, blockSize: number): T | number[] {
+  if (tokens.length <= blockSize) return tokens;
+  console.log(`${fn}: the text has ${tokens.length} tokens, the context ${blockSize}: the model reads only the last ${blockSize}`);
+  return Array.from(tokens).slice(-blockSize);
+}
+
+/**
  * The prompt's tokens followed by maxNewTokens generated ones. Each step sees only the last blockSize tokens, as
- * nanoGPT crops idx; onToken hears each new token as it is chosen.
+ * nanoGPT crops idx (a longer prompt is kept whole in the result, and said so); onToken hears each new token.
+ * For a GPT, new KVCache(model).nextTokenLogits is next with the cache, generate's default.
  */
 export function generateTokens(
   next: NextTokenLogits,
@@ -149,6 +163,7 @@ function generateWith(
   checkSampling(fn, options);
   checkTokenIds(fn, "the prompt", prompt, vocabSize);
   if (prompt.length === 0) throw new RangeError(`${fn}: the prompt is empty; start from at least one token (nanoGPT starts from "\\n")`);
+  lastContext(fn, prompt, blockSize);
   const generator = generatorOf(fn, options);
   checkBytes(fn, `${prompt.length + maxNewTokens} token ids (the prompt's ${prompt.length} and maxNewTokens ${maxNewTokens})`, 4 * (prompt.length + maxNewTokens));
   const tokens = new Int32Array(prompt.length + maxNewTokens);
@@ -173,31 +188,44 @@ export interface LogitsModel {
   forward(tokens: ArrayLike<number>, batch: number, time: number): { logits: ArrayLike<number> & { subarray(begin: number, end?: number): ArrayLike<number> } };
 }
 
+export interface GenerateTextOptions extends GenerateOptions {
+  /** Keep each layer's keys and values, and compute only the new position (default true for a GPT); false runs the whole context every time. */
+  cache?: boolean;
+  /** Hears each character as it is produced (print it to stream the text). */
+  onToken?: (text: string, token: number) => void;
+}
+
 /**
- * Text written by the model after a prompt: the prompt followed by maxNewTokens characters. onToken hears each
- * character as it is produced (print it to stream the text). A prompt character outside the vocabulary is an error.
+ * Text written by the model after a prompt: the prompt followed by maxNewTokens characters. A prompt character
+ * outside the vocabulary is an error; a prompt longer than the context is kept whole, and the model reads its last
+ * blockSize characters (said in a printed line). A GPT generates through a KVCache unless { cache: false }: the same
+ * logits (within float rounding), so the same text for the same seed.
  */
-export function generate(
-  model: LogitsModel,
-  tokenizer: CharTokenizer,
-  prompt: string,
-  options: GenerateOptions & { onToken?: (text: string, token: number) => void },
-): string {
+export function generate(model: LogitsModel, tokenizer: CharTokenizer, prompt: string, options: GenerateTextOptions): string {
   const fn = "generate";
   checkForwardModel(fn, model, ["blockSize", "vocabSize"]);
+  if (tokenizer === undefined) {
+    throw new TypeError(
+      `${fn}: the tokenizer is undefined, not a CharTokenizer. A checkpoint saved without its vocabulary has none ` +
+        "(readCheckpoint gives tokenizer undefined): rebuild it from the training text with CharTokenizer.fromText(text)",
+    );
+  }
   checkTokenizer(fn, tokenizer);
   if (typeof prompt !== "string") throw new TypeError(`${fn}: prompt must be a string, got ${describe(prompt)}`);
   if (options === undefined || options === null) throw new TypeError(`${fn}: options are required, e.g. { maxNewTokens: 200 }`);
-  checkOptions(fn, options, generateSpec);
+  checkOptions(fn, options, { ...generateSpec, cache: "boolean" });
   if (tokenizer.vocabSize !== model.config.vocabSize) {
     throw new RangeError(`${fn}: the tokenizer has ${tokenizer.vocabSize} characters, the model a vocabulary of ${model.config.vocabSize}`);
   }
-  const { onToken, ...rest } = options;
+  const { onToken, cache = model instanceof GPT, ...rest } = options;
+  if (cache && !(model instanceof GPT)) throw new TypeError(`${fn}: the KV cache needs a GPT; give { cache: false } for another model`);
   const V = model.config.vocabSize;
-  const next: NextTokenLogits = (context) => {
-    const T = context.length;
-    return model.forward(context, 1, T).logits.subarray((T - 1) * V, T * V);
-  };
+  const next: NextTokenLogits = cache
+    ? new KVCache(model as GPT).nextTokenLogits
+    : (context) => {
+        const T = context.length;
+        return model.forward(context, 1, T).logits.subarray((T - 1) * V, T * V);
+      };
   let ids: Int32Array;
   try {
     ids = tokenizer.encode(prompt);

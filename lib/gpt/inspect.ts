@@ -1,6 +1,7 @@
 // Looking inside a trained GPT: what each head attends to on a text, what the model expects next, and the learned
 // character embeddings, as matrices the plots take.
 import { Matrix } from "../core/matrix.js";
+import { lastContext } from "./generate.js";
 import type { GPT } from "./model.js";
 import { describe } from "../core/options.js";
 import { checkModel, checkTokenIds } from "./checks.js";
@@ -13,16 +14,17 @@ export function characterLabel(ch: string): string {
 
 /**
  * attentionMaps(model, tokens)[layer][head]: the (T, T) attention weights of every head of every layer on one
- * sequence of T tokens (row: the position attending, column: the position attended to).
+ * sequence of T tokens (row: the position attending, column: the position attended to). Of a longer sequence, the
+ * last blockSize tokens, as generate reads them (and a printed line says so).
  */
 export function attentionMaps(model: GPT, tokens: ArrayLike<number>): Matrix[][] {
   const fn = "attentionMaps";
   checkModel(fn, model);
   checkTokenIds(fn, "tokens", tokens, model.config.vocabSize);
-  const T = tokens.length;
-  if (T === 0) throw new RangeError(`${fn}: no tokens`);
-  if (T > model.config.blockSize) throw new RangeError(`${fn}: ${T} tokens are more than the model's context, blockSize ${model.config.blockSize}; pass the last ${model.config.blockSize}`);
-  model.forward(tokens, 1, T);
+  if (tokens.length === 0) throw new RangeError(`${fn}: no tokens`);
+  const context = lastContext(fn, tokens, model.config.blockSize);
+  const T = context.length;
+  model.forward(context, 1, T);
   const { nLayer, nHead } = model.config;
   return Array.from({ length: nLayer }, (_, l) => {
     const weights = model.attentionWeights(l);
@@ -30,12 +32,12 @@ export function attentionMaps(model: GPT, tokens: ArrayLike<number>): Matrix[][]
   });
 }
 
-/** The logits of the token after a sequence (its last blockSize tokens at most), copied out of the model's buffers. */
+/** The logits of the token after a sequence (its last blockSize tokens, said when it has more), copied out of the model's buffers. */
 export function nextTokenLogits(model: GPT, tokens: ArrayLike<number>): Float64Array {
   checkModel("nextTokenLogits", model);
   checkTokenIds("nextTokenLogits", "tokens", tokens, model.config.vocabSize);
   if (tokens.length === 0) throw new RangeError("nextTokenLogits: no tokens; start from at least one");
-  const context = Array.from(tokens).slice(-model.config.blockSize);
+  const context = lastContext("nextTokenLogits", tokens, model.config.blockSize);
   const T = context.length;
   const V = model.config.vocabSize;
   const { logits } = model.forward(context, 1, T);

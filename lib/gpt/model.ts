@@ -18,9 +18,12 @@ import { embeddingBackward, embeddingForward } from "./layers/embedding.js";
 import { layerNormBackward, layerNormForward } from "./layers/layerNorm.js";
 import { linearBackward, linearForward } from "./layers/linear.js";
 import { mlpBackward, mlpForward, type MlpWeights } from "./layers/mlp.js";
-import { headMixtureState, mixtureOfHeadsBackward, mixtureOfHeadsForward, type HeadMixtureState } from "./layers/mixtureOfHeads.js";
+import { headMixtureState, mixHeadsByGate, mixtureOfHeadsBackward, mixtureOfHeadsForward, type HeadMixtureState } from "./layers/mixtureOfHeads.js";
 import { expertMixtureState, mixtureOfExpertsBackward, mixtureOfExpertsForward, type ExpertMixtureState } from "./layers/mixtureOfExperts.js";
 import { residualBackward, residualForward } from "./layers/residual.js";
+import type { KVCache } from "./kvCache.js";
+import type { CharTokenizer } from "./training/tokenizer.js";
+import { modelSummary } from "./summary.js";
 
 export interface ForwardOptions {
   /** Next tokens, B x T: with them forward also returns the mean cross-entropy loss, and backward can run. */
@@ -29,6 +32,11 @@ export interface ForwardOptions {
   training?: boolean;
   /** Where dropout draws from; the model's own generator (seeded by create) unless given. */
   generator?: Generator;
+  /**
+   * Generation with a KV cache (lib/gpt/kvCache.ts): the tokens (batch 1) come after the cache's positions,
+   * attend to its keys and values too, and are appended to it. Use KVCache.append, which calls this.
+   */
+  cache?: KVCache;
 }
 
 export interface ForwardResult {
@@ -79,7 +87,7 @@ interface Buffers {
   dlogits: Float; dres: Float; dA: Float; dB: Float; dMasked: Float; dAttY: Float; dqkv: Float; dGelu: Float; dFc: Float;
 }
 
-const FORWARD_OPTIONS = { targets: "object", training: "boolean", generator: GENERATOR_KIND } as const;
+const FORWARD_OPTIONS = { targets: "object", training: "boolean", generator: GENERATOR_KIND, cache: "object" } as const;
 
 export class GPT {
   readonly config: GPTConfig;
@@ -96,6 +104,9 @@ export class GPT {
   private lastLoss: number | undefined = undefined;
   private lastAuxLoss: number | undefined = undefined;
   private lastTraining = false;
+  private lastCache: KVCache | undefined = undefined;
+  /** The characters the model reads, when known: train attaches its dataset's, readCheckpoint the file's; saveCheckpoint stores them. */
+  tokenizer: CharTokenizer | undefined = undefined;
 
   private constructor(config: GPTConfig, dtype: DType, tensors: ModelTensors, generator: Generator) {
     this.config = config;
@@ -172,6 +183,11 @@ export class GPT {
     return p;
   }
 
+  /** The layers as a table: kind, shapes and parameter count of each, and the total (print it, or end a notebook cell with it). */
+  summary(): string {
+    return modelSummary(this);
+  }
+
   /** Sets every gradient to 0 (backward adds into them). */
   zeroGrad(): void {
     this.tensors.grad.fill(0); // every gradient, one region
@@ -184,18 +200,22 @@ export class GPT {
     }
     const buffers = this.buffers;
     if (buffers === null) throw new Error("GPT.attentionWeights: run forward first");
+    if (this.lastCache !== undefined) throw new Error("GPT.attentionWeights: the last forward used a KV cache, which keeps no (T, T) weights; run forward without one");
     const { B, T } = buffers;
     return buffers.blocks[layer].attention.weights.subarray(0, B * this.config.nHead * T * T);
   }
 
   /** Logits for tokens (B x T ids, row-major), and the loss when targets are given. */
   forward(tokens: ArrayLike<number>, batch: number, time: number, options: ForwardOptions = {}): ForwardResult {
-    const { targets, training = false, generator = this.generator } = checkOptions("GPT.forward", options, FORWARD_OPTIONS);
+    const { targets, training = false, generator = this.generator, cache } = checkOptions("GPT.forward", options, FORWARD_OPTIONS);
     const { vocabSize: V, blockSize, nEmbd: C, nLayer, dropout } = this.config;
     for (const [name, n] of [["batch", batch], ["time", time]] as const) {
       if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 1) throw new RangeError(`GPT.forward: ${name} must be an integer >= 1, got ${describe(n)}`);
     }
-    if (time > blockSize) throw new RangeError(`GPT.forward: a sequence of ${time} tokens is longer than blockSize ${blockSize}`);
+    const start = cache === undefined ? 0 : cache.begin(this, batch, time, targets !== undefined || training);
+    if (start + time > blockSize) {
+      throw new RangeError(`GPT.forward: a sequence of ${time} tokens${start > 0 ? ` after ${start} cached ones` : ""} is longer than blockSize ${blockSize}`);
+    }
     const B = batch, T = time, N = B * T;
     checkTokens("tokens", tokens, N, V, B, T);
     if (targets !== undefined) checkTokens("targets", targets, N, V, B, T);
@@ -204,9 +224,10 @@ export class GPT {
     for (let i = 0; i < N; i++) buf.tokens[i] = tokens[i];
     const drop = training && dropout > 0;
     this.lastTraining = drop;
+    this.lastCache = cache;
 
     const wte = this.parameter("transformer.wte.weight").data;
-    embeddingForward(buf.embedding, buf.tokens, wte, this.parameter("transformer.wpe.weight").data, B, T, C);
+    embeddingForward(buf.embedding, buf.tokens, wte, this.parameter("transformer.wpe.weight").data, B, T, C, start);
     if (drop) this.dropout(buf.embedding, buf.embeddingMask as Float, N * C, generator);
     let x = buf.embedding;
     this.lastAuxLoss = undefined;
@@ -214,6 +235,7 @@ export class GPT {
     layerNormForward(buf.lnf, buf.lnfMean, buf.lnfRstd, x, this.parameter("transformer.ln_f.weight").data, this.bias("transformer.ln_f.bias"), N, C);
     linearForward(buf.logits, buf.lnf, wte, null, N, C, V); // the LM head is wte itself: logits = ln_f(x) wte^T
     const logits = buf.logits.subarray(0, N * V);
+    cache?.commit(buf.tokens, T);
     if (targets === undefined) {
       this.lastLoss = undefined;
       return { logits, loss: undefined };
@@ -316,7 +338,13 @@ export class GPT {
     linearForward(a.qkv, input, p.attnW, p.attnB, N, C, 3 * C);
     a.attention.dropout = drop;
     if (drop) drawDropoutMask(a.attention.mask as Float, this.config.dropout, generator, B * nHead * T * T);
-    if (a.headMixture === null) attentionForward(a.attY, a.qkv, a.attention, B, T, C, nHead);
+    const cache = this.lastCache;
+    cache?.keep(l, a.qkv, T);
+    if (cache !== undefined && cache.length > 0) {
+      // the new rows attend to the kept ones too: the heads side by side (mha), then mixed by the gate (moh)
+      cache.attend(l, a.headMixture === null ? a.attY : a.headMixture.heads, a.qkv, T);
+      if (a.headMixture !== null) mixHeadsByGate(a.attY, input, p.headGateW as Float, a.headMixture, N, C, nHead);
+    } else if (a.headMixture === null) attentionForward(a.attY, a.qkv, a.attention, B, T, C, nHead);
     else mixtureOfHeadsForward(a.attY, a.qkv, input, p.headGateW as Float, a.attention, a.headMixture, B, T, C, nHead);
     linearForward(a.attProj, a.attY, p.projW, p.projB, N, this.attentionWidth(), C);
     if (drop) this.dropout(a.attProj, a.attMask as Float, N * C, generator);

@@ -117,8 +117,8 @@ export function attentionForward(out: Float, qkv: Float, state: AttentionState, 
   }
 }
 
-/** Softmax of scale * row[0..valid) in place; the masked rest (future positions) gets weight 0. */
-function causalSoftmaxRow(row: Float, start: number, valid: number, T: number, scale: number): void {
+/** Softmax of scale * row[start..start+valid) in place; the masked rest (future positions, up to T) gets weight 0. */
+export function causalSoftmaxRow(row: Float, start: number, valid: number, T: number, scale: number): void {
   let max = -Infinity;
   for (let s = 0; s < valid; s++) max = Math.max(max, row[start + s] * scale);
   let sum = 0;

@@ -1,11 +1,14 @@
 // Token embedding plus position embedding: row tokens[b, t] of wte plus row t of wpe.
 import type { Float } from "../parameters.js";
 
-/** out (B, T, C) = wte[tokens[b, t]] + wpe[t]. Token ids are the model's to check. */
-export function embeddingForward(out: Float, tokens: ArrayLike<number>, wte: Float, wpe: Float, B: number, T: number, C: number): void {
+/**
+ * out (B, T, C) = wte[tokens[b, t]] + wpe[start + t]: the tokens sit at positions start.. (after start cached
+ * ones when generating with a KV cache; 0 otherwise). Token ids and positions are the model's to check.
+ */
+export function embeddingForward(out: Float, tokens: ArrayLike<number>, wte: Float, wpe: Float, B: number, T: number, C: number, start = 0): void {
   for (let b = 0; b < B; b++) {
     for (let t = 0; t < T; t++) {
-      const o = (b * T + t) * C, token = tokens[b * T + t] * C, position = t * C;
+      const o = (b * T + t) * C, token = tokens[b * T + t] * C, position = (start + t) * C;
       for (let c = 0; c < C; c++) out[o + c] = wte[token + c] + wpe[position + c];
     }
   }

@@ -2,7 +2,9 @@
 // p over them. Dense: out = sum_e p_e expert_e(x), every expert on every token. Sparse (top k, as Switch
 // Transformer and Mixtral): each token goes to its k experts of largest gate logit, weighted by the softmax over
 // those k alone; an expert runs only on the rows routed to it (gathered, run, scattered back weighted), and a
-// load-balancing loss (gate.ts) keeps the gate from sending everything to a favourite.
+// load-balancing loss (gate.ts) keeps the gate from sending everything to a favourite. The weights are Mixtral's
+// (renormalised over the k chosen), so with k = 1 a token's weight is always 1 and its gate learns from the balancing
+// loss alone; Switch Transformer, top-1, weighs by the full softmax p instead.
 //
 // TheLittleBaby's MOE (src/networks/moe.py) is the dense one. Where ours differs, and why: the gate is named gate
 // (TheLittleBaby: g_proj) and the experts' layers c_fc and c_proj (TheLittleBaby: c_proj_up, c_proj_dn), so that

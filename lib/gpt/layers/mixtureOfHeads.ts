@@ -79,8 +79,12 @@ export function mixHeadsBackward(dheads: Float, dgates: Float, dout: Float, head
 export function mixtureOfHeadsForward(
   out: Float, qkv: Float, x: Float, gateWeight: Float, attention: AttentionState, mix: HeadMixtureState, B: number, T: number, C: number, nHead: number,
 ): void {
-  const N = B * T;
   attentionForward(mix.heads, qkv, attention, B, T, C, nHead);
+  mixHeadsByGate(out, x, gateWeight, mix, B * T, C, nHead);
+}
+
+/** The gate's half: out (N, hs) from the heads' outputs already in mix.heads (by the causal attention, or a KV cache's). */
+export function mixHeadsByGate(out: Float, x: Float, gateWeight: Float, mix: HeadMixtureState, N: number, C: number, nHead: number): void {
   linearForward(mix.gateLogits, x, gateWeight, null, N, C, nHead);
   softmaxRowsForward(mix.gates, mix.gateLogits, N, nHead);
   mixHeadsForward(out, mix.heads, mix.gates, N, nHead, C / nHead);

@@ -181,6 +181,7 @@ export async function train(
   if (dataset.vocabSize !== model.config.vocabSize) {
     throw new RangeError(`train: the dataset has ${dataset.vocabSize} characters, the model a vocabulary of ${model.config.vocabSize}`);
   }
+  model.tokenizer = dataset.tokenizer; // what its token ids mean from now on, for saveCheckpoint
   if (onProgress !== undefined && typeof onProgress !== "function") throw new TypeError("train: onProgress must be a function");
   const schedule = { maxLr: s.learningRate, minLr: s.minLr, warmupSteps: s.warmupSteps, decaySteps: s.decaySteps };
   const optimizer = new AdamW(model.parameters, { lr: s.learningRate, betas: [s.beta1, s.beta2], eps: 1e-8, weightDecay: s.weightDecay });
