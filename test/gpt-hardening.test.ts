@@ -293,3 +293,18 @@ describe("npm run train: bad options and paths fail at once, before training, na
     expect(status).toBe(1);
   }, 30_000);
 });
+
+describe("a process short of address space still makes models", () => {
+  it("six float32 models under ulimit -v 30 GB: the ones past the WebAssembly reservations live in plain arrays", () => {
+    const lib = join(import.meta.dirname, "..", "lib", "dist", "index.js");
+    const program = `const lib = await import(${JSON.stringify(lib)});
+const config = lib.gptConfig({ vocabSize: 10, blockSize: 8, nLayer: 1, nHead: 2, nEmbd: 8 });
+const ids = new Array(8).fill(1);
+const models = Array.from({ length: 6 }, () => lib.GPT.create(config));
+for (const m of models) { m.forward(ids, 1, 8, { targets: ids }); m.backward(); new lib.AdamW(m.parameters).step(); }
+console.log(models.every((m) => m.parameters.every((p) => p.data.every(Number.isFinite))));`;
+    const { stdout, stderr } = spawnSync("bash", ["-c", 'ulimit -v 30000000; exec "$0" --input-type=module -e "$1"', process.execPath, program], { encoding: "utf8" });
+    expect(stderr).toBe("");
+    expect(stdout).toBe("true\n");
+  }, 60_000);
+});

@@ -66,7 +66,7 @@ export class ModelTensors {
     this.dtype = dtype;
     const { offsets, total } = layout(table);
     this.offsets = offsets;
-    this.heap = dtype === "float32" && wasmKernels().available ? new WasmHeap(4 * (4 * total + activationHint) + 65536) : null;
+    this.heap = dtype === "float32" && wasmKernels().available ? heapOrNull(4 * (4 * total + activationHint) + 65536) : null;
     const regions = this.heap !== null ? this.heap.allocate("GPT", 4 * total) : dtype === "float32" ? new Float32Array(4 * total) : new Float64Array(4 * total);
     [this.data, this.grad, this.expAvg, this.expAvgSq] = [0, 1, 2, 3].map((r) => regions.subarray(r * total, (r + 1) * total));
     this.adamTable = this.heap !== null ? this.heap.allocate("GPT", 3 * table.length) : null;
@@ -98,6 +98,16 @@ export class ModelTensors {
       region = this.dtype === "float32" ? new Float32Array(total) : new Float64Array(total);
     }
     return new Map(table.map(({ name, shape }, i) => [name, region.subarray(offsets[i], offsets[i] + sizeOf(shape))]));
+  }
+}
+
+// A process short of address space (ulimit -v, many models at once) cannot reserve one more WebAssembly memory:
+// the model then lives in plain arrays, and the kernels copy in and out as for any array.
+function heapOrNull(bytes: number): WasmHeap | null {
+  try {
+    return new WasmHeap(bytes);
+  } catch {
+    return null;
   }
 }
 

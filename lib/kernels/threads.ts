@@ -293,11 +293,15 @@ export function setThreads(count: number): void {
 
 function currentPool(): Pool | null {
   const count = threads();
-  if (pool !== null && (pool.broken !== null || pool.size !== count)) {
+  if (pool !== null && pool.broken !== null) { // on with the main thread alone, unless setThreads asks again
     pool.close();
     pool = null;
-    if (count > 1 && wanted === null) wanted = 1; // a broken pool: on with the main thread alone, unless asked again
+    wanted = 1;
     return null;
+  }
+  if (pool !== null && pool.size !== count) {
+    pool.close();
+    pool = null;
   }
   if (count <= 1) return null;
   if (pool === null) {
