@@ -4,9 +4,8 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { notebookOutputs } from "./notebookOutputs.js";
-import { repoRoot, runNotebooks } from "./runNotebooks.js";
-
 import { floorSeconds } from "./notebookBudgets.js";
+import { repoRoot, runNotebooks } from "./runNotebooks.js";
 
 // A fixture notebook is small, but its fresh kernel alone takes tens of seconds on a contended CPU: the floor of a
 // series notebook's budget.
