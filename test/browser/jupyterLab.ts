@@ -2,7 +2,7 @@
 // run all its cells, and read back what each cell shows. One server and one browser serve a whole test file.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createWriteStream, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { findJupyter, jupyterInstallLine } from "../../scripts/findJupyter.mjs";
@@ -16,8 +16,45 @@ declare const DOMParser: any;
 
 /** Debian's Chromium (apt-get install chromium); Playwright's own browser downloads are never used. */
 export const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-/** The longest one cell may run, as in the notebook runner (scripts/run_notebooks.py --timeout). */
-export const cellLimitMs = 600_000;
+/** How much of a cell's last output a hung notebook's error quotes. */
+const lastShownChars = 300;
+/**
+ * A cell runs but its kernel has used next to no CPU for this long (under `kernelIdleTicks`: zeromq's threads use a
+ * little while it sleeps): it waits for something that will not come (a lost message, say), which no load explains,
+ * since a busy machine slows a kernel that computes but never stops it.
+ */
+export const kernelIdleLimitMs = 120_000;
+const kernelIdleTicks = 50; // 0.5 s of CPU: /proc counts 100 ticks a second
+
+/** CPU time a process has used (utime + stime from /proc, in clock ticks); undefined where there is no /proc. */
+function cpuTicks(pid: number): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The process id of the kernel whose connection file is kernel-<id>.json, found in /proc; undefined if none. */
+function kernelPid(kernelId: string): number | undefined {
+  const connectionFile = `kernel-${kernelId}.json`;
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc");
+  } catch {
+    return undefined;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(connectionFile)) return Number(entry);
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return undefined;
+}
 
 export interface CellReport {
   /** The N-th non-empty code cell, as the runner counts: In [N] after a fresh run. */
@@ -170,10 +207,14 @@ export class JupyterLab {
 
   /**
    * Runs all cells of the open notebook (Run > Run All Cells), waits for the kernel to be idle, and reports what
-   * every code cell shows. Fails when one cell runs longer than cellLimitMs.
+   * every code cell shows. Fails when the whole run takes longer than `budgetMs`, naming the notebook (`label`), the
+   * cell still running and the end of what it last showed.
    */
-  async runAll(): Promise<RunReport> {
+  async runAll(label: string, budgetMs: number): Promise<RunReport> {
     const started = Date.now();
+    const kernelId = await this.page.evaluate(() => window.testNotebook.sessionContext.session?.kernel?.id as string | undefined);
+    const pid = kernelId === undefined ? undefined : kernelPid(kernelId);
+    let cpu = { ticks: pid === undefined ? undefined : cpuTicks(pid), since: Date.now() };
     await this.page.evaluate(() => {
       const win = window;
       win.jupyterapp.shell.activateById(win.testNotebook.id);
@@ -183,19 +224,26 @@ export class JupyterLab {
         (error: unknown) => Object.assign(win.testRun, { done: true, error: String(error) }),
       );
     });
-    let running = { cell: -1, since: Date.now() };
     for (;;) {
       const state = await this.page.evaluate(() => {
         const win = window;
         const cells = win.testNotebook.content.widgets as any[];
-        const busy = cells.findIndex((cell) => cell.promptNode?.textContent?.includes("*"));
+        const busy = cells.some((cell) => cell.promptNode?.textContent?.includes("*"));
         return { done: win.testRun.done as boolean, error: win.testRun.error as string | undefined, busy, idle: win.testNotebook.sessionContext.session?.kernel?.status === "idle" };
       });
-      if (state.error !== undefined) throw new Error(`Run All failed in Lab: ${state.error}`);
-      if (state.done && state.busy === -1 && state.idle) break;
-      if (state.busy !== running.cell) running = { cell: state.busy, since: Date.now() };
-      else if (state.busy !== -1 && Date.now() - running.since > cellLimitMs) {
-        throw new Error(`cell ${state.busy + 1} (counting all cells) ran longer than ${cellLimitMs / 1000} s`);
+      if (state.error !== undefined) throw new Error(`${label}: Run All failed in Lab: ${state.error}`);
+      if (state.done && !state.busy && state.idle) break;
+      const ticks = pid === undefined ? undefined : cpuTicks(pid);
+      if (ticks === undefined || cpu.ticks === undefined || ticks - cpu.ticks >= kernelIdleTicks || !state.busy) cpu = { ticks, since: Date.now() };
+      const idleKernel = ticks !== undefined && Date.now() - cpu.since > kernelIdleLimitMs;
+      if (idleKernel || Date.now() - started > budgetMs) {
+        const running = await this.page.evaluate(runningCell, lastShownChars);
+        const where = running === null ? "no cell shows as running" : `cell ${running.number} still runs`;
+        const why = idleKernel
+          ? `but its kernel has used next to no CPU for ${kernelIdleLimitMs / 1000} s: it waits for something that will not come`
+          : `after ${budgetMs / 1000} s, its budget`;
+        const shown = running?.lastShown ? `; it last showed: ${running.lastShown}` : running === null ? "" : "; it has shown nothing";
+        throw new Error(`${label}: ${where} ${why}${shown}`);
       }
       await this.page.waitForTimeout(250);
     }
@@ -250,6 +298,17 @@ async function waitForServer(url: string, token: string, server: ChildProcess, l
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   throw new Error(`no answer on ${url} after 120 s\n${log.join("").slice(-2000)}`);
+}
+
+/** Runs in the page: the running cell's number (as the runner counts) and the end of the text its outputs show. */
+function runningCell(chars: number): { number: number; lastShown: string } | null {
+  const widget = window.testNotebook;
+  const code = (widget.content.widgets as any[]).filter((cell) => cell.model.type === "code" && cell.model.sharedModel.getSource().trim() !== "");
+  const index = code.findIndex((cell) => cell.promptNode?.textContent?.includes("*"));
+  if (index === -1) return null;
+  const texts = ([...code[index].node.querySelectorAll(".jp-OutputArea-output")] as any[]).map((output) => (output.textContent ?? "").trim()).filter((text) => text !== "");
+  const last = texts[texts.length - 1] ?? "";
+  return { number: index + 1, lastShown: last.length > chars ? "..." + last.slice(-chars) : last };
 }
 
 /** Runs in the page: what each non-empty code cell of the open notebook shows. */
