@@ -40,6 +40,8 @@ MAX_DIFF_WIDTH = 160  # an SVG output is one very long line
 # Seconds to wait, after a cell's reply, for the rest of its outputs. nbclient's default (4 s, then carry on with the
 # outputs it has) cut a cell's outputs short on a busy machine: a thousand lines take longer than that to digest.
 IOPUB_TIMEOUT = 120
+# A fresh tslab kernel takes over a minute to answer on a contended CPU: nbclient's 60 s default failed notebooks there.
+STARTUP_TIMEOUT = 300
 LAST_PRINTED_CHARS = 300
 
 
@@ -167,6 +169,7 @@ def execute(path, timeout, budget=None):
         timeout_func=cell_timeout,
         iopub_timeout=IOPUB_TIMEOUT,
         raise_on_iopub_timeout=True,
+        startup_timeout=STARTUP_TIMEOUT,
         allow_errors=True,  # errors are caught by check_reply, with tslab's text
         record_timing=False,
         on_cell_execute=note_cell,
