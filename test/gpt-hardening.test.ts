@@ -32,6 +32,7 @@ import {
   readCheckpoint,
   readSafetensors,
   sampleToken,
+  splitLoss,
   saveCheckpoint,
   tokenEmbeddings,
   train,
@@ -60,6 +61,12 @@ const dataset = TextDataset.fromText(text);
 const tokenizer = dataset.tokenizer;
 const config = gptConfig({ vocabSize: dataset.vocabSize, blockSize: 8, nLayer: 1, nHead: 2, nEmbd: 8 });
 const model32 = () => GPT.create(config);
+// A model that knows its characters, as one trained here or read from a checkpoint does.
+const modelKnowing = (chars: string): GPT => {
+  const model = GPT.create(gptConfig({ vocabSize: chars.length, blockSize: 8, nLayer: 1, nHead: 1, nEmbd: 4 }));
+  model.tokenizer = new CharTokenizer([...chars]);
+  return model;
+};
 const model64 = () => GPT.create(config, { dtype: "float64" });
 const dir = mkdtempSync(join(tmpdir(), "gpt-hardening-"));
 const ids = new Array(8).fill(1);
@@ -249,6 +256,17 @@ describe("nonsense that used to pass is refused", () => {
     ["safetensors with bytes no tensor holds", () => decodeSafetensors(safetensorsBytes({ a: { dtype: "F32", shape: [1], data_offsets: [0, 4] } }, 8)), "decodeSafetensors: the tensors hold 4 bytes of data, the file 8 after the header: the format allows no unused bytes"],
     ["trainSettings beta1 1, which train refuses", () => trainSettings(model32(), { steps: 300, beta1: 1 }), "trainSettings: option beta1 must be in [0, 1), got 1"],
     ["estimateLoss on a dataset of another vocabulary", () => estimateLoss(model32(), TextDataset.fromText("ab".repeat(100)), { batches: 1, batchSize: 2 }), "estimateLoss: the dataset has 2 characters, the model a vocabulary of 17"],
+    [
+      "estimateLoss on a dataset whose ids stand for other characters",
+      () => estimateLoss(modelKnowing("abc"), TextDataset.fromText("abc".repeat(100), { tokenizer: new CharTokenizer(["b", "c", "a"]) }), { batches: 1, batchSize: 2 }),
+      "estimateLoss: the dataset's token id 0 is \"b\", the model's is \"a\": build the dataset with the model's tokenizer (TextDataset.fromText(text, { tokenizer: model.tokenizer }), or prepareFineTune)",
+    ],
+    [
+      "splitLoss on a dataset whose ids stand for other characters",
+      () => splitLoss(modelKnowing("abc"), TextDataset.fromText("abc".repeat(100), { tokenizer: new CharTokenizer(["a", "c", "b"]) })),
+      "splitLoss: the dataset's token id 1 is \"c\", the model's is \"b\": build the dataset with the model's tokenizer (TextDataset.fromText(text, { tokenizer: model.tokenizer }), or prepareFineTune)",
+    ],
+    ["splitLoss of a plain object", () => splitLoss(modelKnowing("abc"), {} as never), "splitLoss: dataset must be a TextDataset (TextDataset.fromText), got an object"],
     ["sampleToken([])", () => sampleToken([], { greedy: true }), "sampleToken: no logits; there must be one per token of the vocabulary"],
     ["nextTokenProbabilities of a string logit", () => nextTokenProbabilities([1, "2" as never]), "nextTokenProbabilities: logit 1 is \"2\"; every logit must be a number"],
     ["a fractional prompt id", () => generateTokens(() => [0, 1], [0.5], 4, { maxNewTokens: 1, greedy: true }), "generateTokens: the prompt: token id 0.5 at position 0 is not a whole number"],

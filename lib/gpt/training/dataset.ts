@@ -33,6 +33,25 @@ export function checkDataset(fn: string, dataset: unknown): asserts dataset is T
   if (!(dataset instanceof TextDataset)) throw new TypeError(`${fn}: dataset must be a TextDataset (TextDataset.fromText), got ${describe(dataset)}`);
 }
 
+/**
+ * The dataset's token ids mean what the model's do: as many characters, and, when the model knows its characters
+ * (a model trained here or read from a checkpoint has a tokenizer), the same characters in the same order.
+ */
+export function checkDatasetFitsModel(fn: string, model: LossModel, dataset: TextDataset): void {
+  if (dataset.vocabSize !== model.config.vocabSize) {
+    throw new RangeError(`${fn}: the dataset has ${dataset.vocabSize} characters, the model a vocabulary of ${model.config.vocabSize}`);
+  }
+  const known = model.tokenizer?.chars;
+  if (known === undefined) return;
+  const at = dataset.tokenizer.chars.findIndex((char, id) => char !== known[id]);
+  if (at >= 0) {
+    throw new RangeError(
+      `${fn}: the dataset's token id ${at} is ${JSON.stringify(dataset.tokenizer.chars[at])}, the model's is ${JSON.stringify(known[at])}: ` +
+        "build the dataset with the model's tokenizer (TextDataset.fromText(text, { tokenizer: model.tokenizer }), or prepareFineTune)",
+    );
+  }
+}
+
 export class TextDataset {
   readonly tokenizer: CharTokenizer;
   /** The tokens to train on: the first trainFraction of the text. */
@@ -105,6 +124,8 @@ export class TextDataset {
 /** What estimateLoss needs of a model: its context length, its vocabulary and a forward pass that gives the loss. */
 export interface LossModel {
   readonly config: { readonly blockSize: number; readonly vocabSize: number };
+  /** The characters its token ids stand for, when it knows them. */
+  readonly tokenizer?: CharTokenizer;
   forward(tokens: ArrayLike<number>, batch: number, time: number, options?: { targets?: ArrayLike<number> }): { loss: number | undefined };
 }
 
@@ -125,9 +146,7 @@ export function estimateLoss(model: LossModel, dataset: TextDataset, options: Es
   const fn = "estimateLoss";
   checkForwardModel(fn, model, ["blockSize", "vocabSize"]);
   checkDataset(fn, dataset);
-  if (dataset.vocabSize !== model.config.vocabSize) {
-    throw new RangeError(`${fn}: the dataset has ${dataset.vocabSize} characters, the model a vocabulary of ${model.config.vocabSize}`);
-  }
+  checkDatasetFitsModel(fn, model, dataset);
   const {
     batches = 20,
     batchSize = 12,

@@ -2,9 +2,10 @@
 // The windows overlap by minContext tokens, and only targets not scored before are scored, so each target counts once
 // and (after the split's first window) is predicted from at least minContext tokens before it.
 import { checkOptions } from "../../core/options.js";
+import { checkForwardModel } from "../checks.js";
 import { crossEntropyForward } from "../layers/crossEntropy.js";
 import type { GPT } from "../model.js";
-import type { Split, TextDataset } from "./dataset.js";
+import { checkDataset, checkDatasetFitsModel, type Split, type TextDataset } from "./dataset.js";
 
 export interface SplitLossOptions {
   /** Which split (default "val"). */
@@ -20,6 +21,9 @@ export interface SplitLossOptions {
 /** The mean loss over every target of a split; `targets` says how many were scored (the split's length minus 1). */
 export function splitLoss(model: GPT, dataset: TextDataset, options: SplitLossOptions = {}): { loss: number; targets: number } {
   const fn = "splitLoss";
+  checkForwardModel(fn, model, ["blockSize", "vocabSize"]);
+  checkDataset(fn, dataset);
+  checkDatasetFitsModel(fn, model, dataset);
   const o = checkOptions(fn, options, {
     split: ["train", "val"],
     blockSize: { kind: "integer", min: 1 },

@@ -4,7 +4,7 @@
 import { checkOptions } from "../../core/options.js";
 import { GPT_SEED, Generator } from "../../core/random.js";
 import { AdamW } from "./adamw.js";
-import { checkDataset, estimateLoss, type TextDataset } from "./dataset.js";
+import { checkDataset, checkDatasetFitsModel, estimateLoss, type TextDataset } from "./dataset.js";
 import type { GPT } from "../model.js";
 import { checkModel } from "../checks.js";
 import { checkForwardMemory } from "../memory.js";
@@ -178,9 +178,7 @@ export async function train(
   checkDataset("train", dataset);
   const s = settingsOf("train", model, options);
   const resume = options.resume;
-  if (dataset.vocabSize !== model.config.vocabSize) {
-    throw new RangeError(`train: the dataset has ${dataset.vocabSize} characters, the model a vocabulary of ${model.config.vocabSize}`);
-  }
+  checkDatasetFitsModel("train", model, dataset);
   model.tokenizer = dataset.tokenizer; // what its token ids mean from now on, for saveCheckpoint
   if (onProgress !== undefined && typeof onProgress !== "function") throw new TypeError("train: onProgress must be a function");
   const schedule = { maxLr: s.learningRate, minLr: s.minLr, warmupSteps: s.warmupSteps, decaySteps: s.decaySteps };
