@@ -5,11 +5,11 @@
 // layer file holding its own chain rule.
 import type { DType } from "../core/matrix.js";
 import { checkOptions, describe } from "../core/options.js";
-import { tensorShapeText } from "../core/shape.js";
+import { sizeOf, tensorShapeText } from "../core/shape.js";
 import { DEFAULT_SEED, GENERATOR_HINT, GENERATOR_KIND, SEED_HINT, SEED_RULE, Generator } from "../core/random.js";
 import { checkConfig, type GPTConfig } from "./config.js";
 import { checkForwardMemory, checkModelMemory } from "./memory.js";
-import { initParameters, sizeOf, type Float, type Parameter } from "./parameters.js";
+import { initParameters, type Float, type Parameter } from "./parameters.js";
 import { activationShapes, modelTensors, type ModelTensors } from "./tensors.js";
 import { attentionBackward, attentionForward, attentionState, readableAttention, type AttentionState } from "./layers/attention.js";
 import { crossEntropyBackward, crossEntropyForward } from "./layers/crossEntropy.js";
