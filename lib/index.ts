@@ -38,7 +38,7 @@ export {
   type OutsideRange,
 } from "./diagram/check.js";
 // Beyond the diagram: seeded weights that match PyTorch, linear layers, masks, dropout, multi-head attention, batches.
-export { Generator, defaultGenerator, manualSeed, rand, uniform, DEFAULT_SEED, GPT_SEED, type RandomOptions, type GeneratorState } from "./core/random.js";
+export { Generator, defaultGenerator, manualSeed, rand, uniform, DEFAULT_SEED, type RandomOptions, type GeneratorState } from "./core/random.js";
 export { linearLayer, linearForward, affine, asProjection, type LinearLayer, type LinearOptions } from "./attention/linear.js";
 export { dropout, dropoutMask, dropoutWithMask, type DropoutOptions } from "./attention/dropout.js";
 export { causalMask, applyMask } from "./attention/mask.js";

@@ -38,7 +38,7 @@ export const options = {
   eval_interval: { kind: "integer", default: 250, lib: "evalInterval", help: "evaluate and write the checkpoint every this many steps" },
   eval_iters: { kind: "integer", default: 20, lib: "evalBatches", help: "validation batches per evaluation (fixed, seeded)" },
   log_interval: { kind: "integer", min: 1, default: 100, help: "steps between progress lines when the output is not a terminal" },
-  seed: { kind: "integer", default: 1337, lib: "seed", help: "seeds the initial weights, the batches and dropout" },
+  seed: { kind: "integer", default: 1337, lib: "seed", help: "seeds the initial weights, the batches and dropout; nanoGPT's, the lib's DEFAULT_SEED" },
   dtype: { kind: ["float32", "float64"], default: "float32", lib: "dtype", help: "float32 trains fast; float64 is for checking" },
   threads: { kind: "integer", default: undefined, lib: "threads", help: "float32 kernel threads (default THELITTLEBABY_THREADS, else every core); the same numbers whatever it is" },
   help: { kind: "boolean", default: false, help: "print this help" },
@@ -322,7 +322,7 @@ async function main(argv) {
   // What the model writes at each evaluation (seeded, from a newline as nanoGPT's sample.py): the checkpoint keeps
   // them with the losses, so that a notebook can show the model improving without training it again.
   const record = (progress) => {
-    const sample = lib.generate(model, tokenizer, "\n", { maxNewTokens: 200, seed: 1337 }).slice(1);
+    const sample = lib.generate(model, tokenizer, "\n", { maxNewTokens: 200, seed: lib.DEFAULT_SEED }).slice(1);
     evaluations.push({ step: progress.step, valLoss: progress.valLoss, sample });
   };
   // The weights and, beside them, the run's state (to resume it); each written beside, then renamed: an interrupted

@@ -1,6 +1,6 @@
 // Sampling: temperature, top-k and greedy as nanoGPT's generate, seeded, cropped to the context, streamed.
 import { describe, expect, it } from "vitest";
-import { CharTokenizer, Generator, generate, generateTokens, nextTokenProbabilities, sampleToken } from "../lib/index.js";
+import { CharTokenizer, Generator, generate, generateTokens, manualSeed, nextTokenProbabilities, sampleToken } from "../lib/index.js";
 
 describe("nextTokenProbabilities", () => {
   it("is the softmax of logits / temperature", () => {
@@ -47,8 +47,15 @@ describe("sampleToken", () => {
     expect(sampleToken([0.5, 2, 2, -1], { greedy: true, generator })).toBe(1);
     expect(generator.nextUint32()).toBe(new Generator(1).nextUint32());
     expect(() => sampleToken([1, 2], { greedy: true, temperature: 0.8 })).toThrow("greedy decoding takes the most likely token");
-    expect(() => sampleToken([1, 2])).toThrow("sampleToken: sampling needs a generator");
     expect(() => sampleToken([1, 2], { topk: 3 } as object)).toThrow('sampleToken: unknown option "topk"');
+  });
+
+  it("draws from the shared defaultGenerator when given none, as every draw-once function does", () => {
+    manualSeed(5);
+    const drawn = Array.from({ length: 20 }, () => sampleToken([0, 0, 0, 0]));
+    const generator = new Generator(5);
+    expect(drawn).toEqual(Array.from({ length: 20 }, () => sampleToken([0, 0, 0, 0], { generator })));
+    expect(new Set(drawn).size).toBeGreaterThan(1);
   });
 });
 

@@ -227,7 +227,7 @@ describe("a plain object, null, a folder or a missing file: an error naming the 
     ["blockSteps of a plain object", () => blockSteps({} as never, 0, null as never), "blockSteps: model must be a GPT (GPT.create, loadCheckpoint), got an object"],
     ["parameterMatrix of an unknown name", () => parameterMatrix(model32(), "lm_head.bias"), "parameterMatrix: no parameter named \"lm_head.bias\"; e.g. transformer.wte.weight"],
     ["progressLine(null)", () => progressLine(null as never), "progressLine: progress must be what train() reports, e.g. { step: 1, steps: 10, lr: 1e-3, ... }, got null"],
-    ["forward with a plain generator", () => model32().forward(ids, 1, 8, { training: true, generator: {} as never }), "GPT.forward: option generator must be a Generator, e.g. new Generator(42), got an object"],
+    ["forward with a plain generator", () => model32().forward(ids, 1, 8, { training: true, generator: {} as never }), "GPT.forward: option generator must be a Generator, e.g. new Generator(1337), got an object"],
   ]);
 
   it("errors inside a checkpoint name the function and the file", () => {

@@ -2,18 +2,26 @@
 import { describe, expect, it } from "vitest";
 import {
   DEFAULT_SEED,
+  GPT,
   Generator,
   Matrix,
+  TextDataset,
   affine,
   defaultGenerator,
   dropout,
   dropoutMask,
   dropoutWithMask,
+  estimateLoss,
+  generate,
+  gptConfig,
   linearForward,
   linearLayer,
   manualSeed,
   maxAbsDifference,
+  prepareFineTune,
   rand,
+  sampleToken,
+  train,
   transpose,
   uniform,
 } from "../lib/index.js";
@@ -42,9 +50,18 @@ describe("Generator (MT19937)", () => {
     expect(g.initialSeed).toBe(7);
   });
 
-  it("seeds with the low 32 bits, so the default seed starts like its low word", () => {
+  it("seeds new Generator() and the shared defaultGenerator with DEFAULT_SEED, nanoGPT's 1337", () => {
+    expect(DEFAULT_SEED).toBe(1337);
+    expect(defaultGenerator.initialSeed).toBe(DEFAULT_SEED);
     expect(new Generator().initialSeed).toBe(DEFAULT_SEED);
-    expect(new Generator().nextUint32()).toBe(new Generator(DEFAULT_SEED % 2 ** 32).nextUint32());
+    expect(new Generator().nextUint32()).toBe(new Generator(1337).nextUint32());
+  });
+
+  it("seeds with the low 32 bits: PyTorch's unseeded torch.Generator() (seed 67280421310721) gives its numbers", () => {
+    const torchDefault = 67280421310721;
+    expect(new Generator(torchDefault).nextUint32()).toBe(new Generator(torchDefault % 2 ** 32).nextUint32());
+    // torch.rand(2, generator=torch.Generator()), in PyTorch 1.13
+    expect(Array.from(rand(1, 2, { generator: new Generator(torchDefault) }).data)).toEqual([0.267295241355896, 0.8725283145904541]);
   });
 
   it("builds a 53-bit double from two draws, the first giving the high bits", () => {
@@ -166,5 +183,36 @@ describe("dropout (torch.nn.Dropout on CPU)", () => {
     expect(() => dropout(ones, { rate: 1.5 })).toThrow("dropout: option rate must be in [0, 1], got 1.5");
     expect(() => dropout(ones, { rate: -0.1 })).toThrow("dropout: option rate must be in [0, 1], got -0.1");
     expect(() => dropoutMask(2, 2, { rate: NaN })).toThrow("dropoutMask: option rate must be a number, got number NaN");
+  });
+});
+
+describe("one seed convention: a draw takes a generator, a seeded procedure takes a seed", () => {
+  const dataset = TextDataset.fromText("abcde".repeat(20));
+  const model = GPT.create(gptConfig({ vocabSize: dataset.vocabSize, blockSize: 4, nLayer: 1, nHead: 1, nEmbd: 4 }));
+  const seven = new Generator(7);
+
+  it.each([
+    ["rand", () => rand(2, 2, { seed: 1 } as never), 'rand: unknown option "seed"; its options are generator, dtype (a draw takes a generator: pass { generator: new Generator(1) })'],
+    ["dropoutMask", () => dropoutMask(2, 2, { rate: 0.5, seed: 3 } as never), 'dropoutMask: unknown option "seed"; its options are rate, dtype, generator (a draw takes a generator: pass { generator: new Generator(3) })'],
+    ["sampleToken", () => sampleToken([1, 2], { seed: 3 } as never), 'sampleToken: unknown option "seed"; its options are temperature, topK, greedy, generator (a draw takes a generator: pass { generator: new Generator(3) })'],
+    ["GPT.forward", () => model.forward(new Int32Array(4), 1, 4, { seed: 3 } as never), 'GPT.forward: unknown option "seed"; its options are targets, training, generator, cache (a draw takes a generator: pass { generator: new Generator(3) })'],
+    ["getBatch", () => dataset.getBatch("train", 2, 4, 1337 as never), "TextDataset.getBatch: generator must be a Generator, e.g. new Generator(1337), got number 1337: for seed 1337, pass new Generator(1337)"],
+    ["GPT.create", () => GPT.create(model.config, { generator: seven } as never), 'GPT.create: unknown option "generator"; its options are seed, dtype (a seeded procedure makes its own Generator: pass { seed: 7 })'],
+    ["estimateLoss", () => estimateLoss(model, dataset, { generator: seven } as never), 'estimateLoss: unknown option "generator"; its options are batches, batchSize, blockSize, seed, split (a seeded procedure makes its own Generator: pass { seed: 7 })'],
+    ["prepareFineTune", () => prepareFineTune({ model, tokenizer: dataset.tokenizer }, "abc", { generator: seven } as never), 'prepareFineTune: unknown option "generator"; its options are unknownChars, replacement, seed, trainFraction (a seeded procedure makes its own Generator: pass { seed: 7 })'],
+  ])("%s refuses the other kind's option and says what to pass", (_, call, message) => {
+    expect(call).toThrow(message);
+  });
+
+  it("train refuses a generator the same way", async () => {
+    await expect(train(model, dataset, { steps: 1, generator: seven } as never)).rejects.toThrow("(a seeded procedure makes its own Generator: pass { seed: 7 })");
+  });
+
+  it("a seeded procedure's default seed is DEFAULT_SEED", () => {
+    const options = { maxNewTokens: 8 };
+    expect(generate(model, dataset.tokenizer, "a", options)).toBe(generate(model, dataset.tokenizer, "a", { ...options, seed: DEFAULT_SEED }));
+    expect(estimateLoss(model, dataset, { batches: 2 })).toBe(estimateLoss(model, dataset, { batches: 2, seed: DEFAULT_SEED }));
+    const created = GPT.create(model.config).parameters[0].data;
+    expect(Array.from(created)).toEqual(Array.from(GPT.create(model.config, { seed: DEFAULT_SEED }).parameters[0].data));
   });
 });

@@ -40,8 +40,8 @@ export type OptionSpec = Readonly<Record<string, OptionKind | OptionRule>>;
 export interface OptionWording {
   /** "option" by default; e.g. "weight" for { wq, wk, wv }. */
   what?: string;
-  /** A hint for a name that is not an option, e.g. { seed: "pass generator: new Generator(seed)" }. */
-  hints?: Readonly<Record<string, string>>;
+  /** A hint for a name that is not an option, e.g. { causa: "did you mean causal?" }; a function words it from the value given. */
+  hints?: Readonly<Record<string, string | ((value: unknown) => string)>>;
 }
 
 /** A value as an error message shows it: 5n as "bigint 5n", a string quoted, an array as "an array". */
@@ -145,7 +145,8 @@ export function checkOptions<T extends object>(fn: string, options: T | null | u
     if (entry === undefined) {
       const list = known.length === 0 ? `it takes no ${what}s` : `its ${what}s are ${known.join(", ")}`;
       const guess = closest(name, known);
-      const hint = wording.hints?.[name] ?? (guess === undefined ? undefined : `did you mean ${guess}?`);
+      const given = wording.hints?.[name];
+      const hint = typeof given === "function" ? given(value) : given ?? (guess === undefined ? undefined : `did you mean ${guess}?`);
       throw new TypeError(`${fn}: unknown ${what} "${name}"; ${list}${hint === undefined ? "" : ` (${hint})`}`);
     }
     if (value === undefined) continue;

@@ -8,19 +8,23 @@ const TWO_POW_24 = 16777216;
 const TWO_POW_32 = 4294967296;
 const TWO_POW_53 = 9007199254740992;
 
-// Seeds, one rule: a function that draws once (rand, dropout, linearLayer, ...) takes a `generator`, by default the
-// shared defaultGenerator, seeded DEFAULT_SEED as PyTorch's is; a function that runs a whole seeded procedure
-// (GPT.create, train, estimateLoss, generate, prepareFineTune) takes a `seed`, by default GPT_SEED, and seeds its own
-// Generator with it, so that its options alone reproduce it.
+// Seeds, one rule and one default. A function that draws once (rand, randn, dropout, linearLayer, sampleToken, ...)
+// takes a `generator`, by default the shared defaultGenerator (GPT.forward's dropout: the model's own, seeded by
+// GPT.create); a function that runs a whole seeded procedure (GPT.create, train, estimateLoss, generate,
+// prepareFineTune) takes a `seed` and seeds its own Generator, so that its options alone reproduce it (generate
+// also takes a generator instead, to continue a sequence). Each refuses the other's option, saying what to pass.
+// Every default seed is DEFAULT_SEED.
 
-/** PyTorch's default seed when nothing calls torch.manual_seed (its low 32 bits seed the state). */
-export const DEFAULT_SEED = 67280421310721;
+/**
+ * The one default seed, nanoGPT's torch.manual_seed(1337): of new Generator(), the shared defaultGenerator and
+ * every `seed` option. (PyTorch's unseeded default is 67280421310721: torch.rand without a manual_seed differs.)
+ */
+export const DEFAULT_SEED = 1337;
 
-/** The seed of nanoGPT's scripts (torch.manual_seed(1337)): the default of every GPT function that takes a seed. */
-export const GPT_SEED = 1337;
+const isSeed = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
 
 function checkSeed(op: string, seed: number): void {
-  if (!Number.isSafeInteger(seed) || seed < 0) {
+  if (!isSeed(seed)) {
     const got = typeof seed === "number" ? String(seed) : describe(seed);
     throw new RangeError(`${op}: seed must be a whole number in [0, 2^53), got ${got}`);
   }
@@ -192,17 +196,36 @@ export function manualSeed(seed: number): Generator {
   return defaultGenerator.manualSeed(seed);
 }
 
-/** The Generator kind for checkOptions: `generator: new Generator(42)`. */
-export const GENERATOR_KIND: CustomKind = { test: (value) => value instanceof Generator, text: "a Generator, e.g. new Generator(42)" };
+/** A value as a seed in a hint: itself if it can be one (a Generator: its seed), else DEFAULT_SEED. */
+function seedExample(value: unknown): number {
+  if (value instanceof Generator) return value.initialSeed;
+  return isSeed(value) ? value : DEFAULT_SEED;
+}
+
+/** The Generator kind for checkOptions: `generator: new Generator(1337)`; a seed given instead is answered with its Generator. */
+export const GENERATOR_KIND: CustomKind = {
+  test: (value) => value instanceof Generator,
+  text: `a Generator, e.g. new Generator(${DEFAULT_SEED})`,
+  hint: (value) => (isSeed(value) ? `for seed ${value}, pass new Generator(${value})` : undefined),
+};
 
 /** A generator given as an argument: an error naming fn and what came instead (options use GENERATOR_KIND). */
 export function checkGenerator(fn: string, value: unknown): asserts value is Generator {
-  if (!GENERATOR_KIND.test(value)) throw new TypeError(`${fn}: generator must be ${GENERATOR_KIND.text}, got ${describe(value)}`);
+  if (!GENERATOR_KIND.test(value)) {
+    const hint = GENERATOR_KIND.hint?.(value);
+    throw new TypeError(`${fn}: generator must be ${GENERATOR_KIND.text}, got ${describe(value)}${hint === undefined ? "" : `: ${hint}`}`);
+  }
 }
 
-/** The option `generator`, and a hint for `seed`, which no function takes. */
+/** The option `generator` of a function that draws once, and the hint for `seed`, which such a function refuses. */
 export const GENERATOR_OPTION = { generator: GENERATOR_KIND } as const;
-export const SEED_HINT = { hints: { seed: "for a seed, pass generator: new Generator(seed)" } } as const;
+export const SEED_HINT = { hints: { seed: (seed: unknown) => `a draw takes a generator: pass { generator: new Generator(${seedExample(seed)}) }` } } as const;
+
+/** The option `seed` of a whole seeded procedure, and the hint for `generator`, which such a procedure refuses. */
+export const SEED_RULE = { kind: "integer", min: 0 } as const;
+export const GENERATOR_HINT = {
+  hints: { generator: (generator: unknown) => `a seeded procedure makes its own Generator: pass { seed: ${seedExample(generator)} }` },
+} as const;
 
 const RANDOM_OPTIONS = { ...GENERATOR_OPTION, dtype: ["float64", "float32"] } as const;
 

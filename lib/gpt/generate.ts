@@ -4,7 +4,7 @@
 import { onBehalfOf } from "../core/errors.js";
 import { checkBytes } from "../core/memory.js";
 import { checkOptions, describe } from "../core/options.js";
-import { GENERATOR_KIND, GPT_SEED, Generator } from "../core/random.js";
+import { DEFAULT_SEED, GENERATOR_KIND, SEED_HINT, SEED_RULE, Generator, defaultGenerator } from "../core/random.js";
 import type { CharTokenizer } from "./training/tokenizer.js";
 import { KVCache } from "./kvCache.js";
 import { GPT } from "./model.js";
@@ -17,7 +17,7 @@ export interface SampleOptions {
   topK?: number;
   /** Always take the most likely token: no randomness, no temperature (default false). */
   greedy?: boolean;
-  /** Where the draws come from (default: a new Generator(seed)). */
+  /** Where the draws come from (default: sampleToken the shared defaultGenerator, generate a new Generator(seed)). */
   generator?: Generator;
 }
 
@@ -87,12 +87,11 @@ export function nextTokenProbabilities(logits: ArrayLike<number>, options: { tem
  */
 export function sampleToken(logits: ArrayLike<number>, options: SampleOptions = {}): number {
   const fn = "sampleToken";
-  const checked = checkOptions(fn, options, sampleSpec);
-  const { greedy = false, generator, temperature, topK } = checked;
+  const checked = checkOptions(fn, options, sampleSpec, SEED_HINT);
+  const { greedy = false, generator = defaultGenerator, temperature, topK } = checked;
   checkSampling(fn, checked);
   checkLogits(fn, logits);
   if (greedy) return argmax(logits);
-  if (generator === undefined) throw new TypeError(`${fn}: sampling needs a generator, e.g. { generator: new Generator(1337) }, or greedy: true`);
   const probs = nextTokenProbabilities(logits, { temperature, topK });
   const u = generator.nextDouble();
   let cumulative = 0;
@@ -110,19 +109,19 @@ export function sampleToken(logits: ArrayLike<number>, options: SampleOptions = 
 export interface GenerateOptions extends SampleOptions {
   /** How many tokens to add to the prompt. */
   maxNewTokens: number;
-  /** Seeds a new Generator when none is given (default GPT_SEED, 1337). */
+  /** Seeds a new Generator when none is given (default DEFAULT_SEED). */
   seed?: number;
 }
 
 /** The logits of the next token after a context of at most blockSize tokens. */
 export type NextTokenLogits = (context: Int32Array) => ArrayLike<number>;
 
-const generateSpec = { ...sampleSpec, maxNewTokens: { kind: "integer", min: 0 }, seed: { kind: "integer", min: 0 }, onToken: "function" } as const;
+const generateSpec = { ...sampleSpec, maxNewTokens: { kind: "integer", min: 0 }, seed: SEED_RULE, onToken: "function" } as const;
 
 function generatorOf(fn: string, options: { generator?: Generator; seed?: number; greedy?: boolean }): Generator | undefined {
   if (options.generator !== undefined && options.seed !== undefined) throw new RangeError(`${fn}: give a generator or a seed, not both`);
   if (options.greedy) return undefined;
-  return options.generator ?? new Generator(options.seed ?? GPT_SEED);
+  return options.generator ?? new Generator(options.seed ?? DEFAULT_SEED);
 }
 
 /**

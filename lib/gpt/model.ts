@@ -5,11 +5,11 @@
 // layer file holding its own chain rule.
 import type { DType } from "../core/matrix.js";
 import { checkOptions, describe } from "../core/options.js";
-import { tensorShapeText } from "../core/shape.js";
-import { GENERATOR_KIND, GPT_SEED, Generator } from "../core/random.js";
+import { sizeOf, tensorShapeText } from "../core/shape.js";
+import { DEFAULT_SEED, GENERATOR_HINT, GENERATOR_KIND, SEED_HINT, SEED_RULE, Generator } from "../core/random.js";
 import { checkConfig, type GPTConfig } from "./config.js";
 import { checkForwardMemory, checkModelMemory } from "./memory.js";
-import { initParameters, sizeOf, type Float, type Parameter } from "./parameters.js";
+import { initParameters, type Float, type Parameter } from "./parameters.js";
 import { activationShapes, modelTensors, type ModelTensors } from "./tensors.js";
 import { attentionBackward, attentionForward, attentionState, readableAttention, type AttentionState } from "./layers/attention.js";
 import { crossEntropyBackward, crossEntropyForward } from "./layers/crossEntropy.js";
@@ -121,7 +121,7 @@ export class GPT {
 
   /** A new model with nanoGPT's init: GPT.create(config, { seed }) equals torch.manual_seed(seed); GPT(config) (float32 draws). */
   static create(config: GPTConfig, options: { seed?: number; dtype?: DType } = {}): GPT {
-    const { seed = GPT_SEED, dtype = "float32" } = checkOptions("GPT.create", options, { seed: { kind: "integer", min: 0 }, dtype: ["float32", "float64"] });
+    const { seed = DEFAULT_SEED, dtype = "float32" } = checkOptions("GPT.create", options, { seed: SEED_RULE, dtype: ["float32", "float64"] }, GENERATOR_HINT);
     const checked = checkConfig("GPT.create", config);
     checkModelMemory("GPT.create", checked, dtype);
     const generator = new Generator(seed);
@@ -135,7 +135,7 @@ export class GPT {
    * must be there; lm_head.weight may be too, if equal to transformer.wte.weight (it is the same tensor).
    */
   static fromParameters(config: GPTConfig, tensors: Map<string, { shape: readonly number[]; data: ArrayLike<number> }>, options: { dtype?: DType; seed?: number } = {}): GPT {
-    const { dtype = "float32", seed = GPT_SEED } = checkOptions("GPT.fromParameters", options, { dtype: ["float32", "float64"], seed: { kind: "integer", min: 0 } });
+    const { dtype = "float32", seed = DEFAULT_SEED } = checkOptions("GPT.fromParameters", options, { dtype: ["float32", "float64"], seed: SEED_RULE }, GENERATOR_HINT);
     const checked = checkConfig("GPT.fromParameters", config);
     if (!(tensors instanceof Map)) throw new TypeError(`GPT.fromParameters: tensors must be a Map from nanoGPT's names to { shape, data }, got ${describe(tensors)}`);
     checkModelMemory("GPT.fromParameters", checked, dtype);
@@ -207,7 +207,7 @@ export class GPT {
 
   /** Logits for tokens (B x T ids, row-major), and the loss when targets are given. */
   forward(tokens: ArrayLike<number>, batch: number, time: number, options: ForwardOptions = {}): ForwardResult {
-    const { targets, training = false, generator = this.generator, cache } = checkOptions("GPT.forward", options, FORWARD_OPTIONS);
+    const { targets, training = false, generator = this.generator, cache } = checkOptions("GPT.forward", options, FORWARD_OPTIONS, SEED_HINT);
     const { vocabSize: V, blockSize, nEmbd: C, nLayer, dropout } = this.config;
     for (const [name, n] of [["batch", batch], ["time", time]] as const) {
       if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 1) throw new RangeError(`GPT.forward: ${name} must be an integer >= 1, got ${describe(n)}`);

@@ -72,8 +72,6 @@ function blockLinears(config: GPTConfig, attention: boolean): BlockLinear[] {
   return [linear("mlp.gate", E, C, false), ...Array.from({ length: E }, (_, e) => mlp(`mlp.experts.${e}`)).flat()];
 }
 
-export { sizeOf } from "../core/shape.js";
-
 /**
  * nanoGPT's init, draw for draw, so that GPT.create with a seed equals torch.manual_seed(seed); GPT(config):
  * 1. construction, in module order: each nn.Embedding draws normal(0, 1), each nn.Linear draws kaiming-uniform

@@ -1,17 +1,17 @@
 // model.summary(): the model's layers as a table, each with its kind (in PyTorch's words), the shapes of its tensors
 // and its number of parameters, read from the parameter list itself, so that any layer the model has is listed.
+import { tensorShapeText } from "../core/shape.js";
 import type { GPT } from "./model.js";
 
 const count = (n: number): string => n.toLocaleString("en-US");
 const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? "" : "s"}`;
-const shapeText = (shape: readonly number[]): string => `(${shape.join(", ")})`;
 
 /** What a layer is, from its name and its weight's shape: nn.Embedding, a LayerNorm, nn.Linear. */
 function kindOf(layer: string, weight: readonly number[], hasBias: boolean): string {
   if (/\.(wte|wpe)$/.test(layer)) return `Embedding(${weight.join(", ")})`;
   if (weight.length === 1) return `LayerNorm(${weight[0]}${hasBias ? "" : ", bias=False"})`;
   if (weight.length === 2) return `Linear(${weight[1]}, ${weight[0]}${hasBias ? "" : ", bias=False"})`;
-  return `Tensor${shapeText(weight)}`;
+  return `Tensor${tensorShapeText(weight)}`;
 }
 
 /**
@@ -27,7 +27,7 @@ export function modelSummary(model: GPT): string {
     const entry = layers.get(layer) ?? { shapes: [], size: 0, bias: false };
     if (role === "weight") entry.weight = shape;
     if (role === "bias") entry.bias = true;
-    entry.shapes.push(shapeText(shape));
+    entry.shapes.push(tensorShapeText(shape));
     entry.size += data.length;
     layers.set(layer, entry);
   }

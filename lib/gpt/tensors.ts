@@ -11,7 +11,8 @@ import type { GPTConfig } from "./config.js";
 import { attentionStateShapes } from "./layers/attention.js";
 import { headMixtureShapes } from "./layers/mixtureOfHeads.js";
 import { expertMixtureShapes } from "./layers/mixtureOfExperts.js";
-import { parameterShapes, sizeOf, type Float, type Parameter } from "./parameters.js";
+import { sizeOf } from "../core/shape.js";
+import { parameterShapes, type Float, type Parameter } from "./parameters.js";
 
 export interface TensorShape {
   name: string;

@@ -1,6 +1,7 @@
 // A Figure: the markup a notebook displays, wrapped as one standalone SVG with a title and a white background.
 import { svgElement, svgNamespace } from "./dom.js";
 import { column, wrappedTextPart, type Part } from "./layout.js";
+import { roundNodeNumbers } from "./precision.js";
 
 /** What show() displays: SVG wherever possible, since GitHub, VS Code and Jupyter all render it. */
 export interface Figure {
@@ -32,5 +33,6 @@ export function toFigure(content: Part, options: { title?: string } = {}): Figur
   const g = svgElement("g", { transform: `translate(${padding},${padding})` });
   g.appendChild(body.node);
   svg.appendChild(g);
+  roundNodeNumbers(svg);
   return { mime: "image/svg+xml", markup: svg.outerHTML };
 }

@@ -1,9 +1,9 @@
 // Trains a tiny GPT in a fresh process and prints every loss as the hex of its float64 bits, for the
 // reproducibility test (test/gpt-train.test.ts). Uses the built lib (npm run build; npm test builds first).
 import { readFileSync } from "node:fs";
-import { GPT, TextDataset, dataPath, gptConfig, train } from "../../lib/dist/index.js";
+import { DEFAULT_SEED, GPT, TextDataset, dataPath, gptConfig, train } from "../../lib/dist/index.js";
 
-const [seed, dtype] = [Number(process.argv[2] ?? 1337), process.argv[3] ?? "float32"];
+const [seed, dtype] = [Number(process.argv[2] ?? DEFAULT_SEED), process.argv[3] ?? "float32"];
 const dataset = TextDataset.fromText(readFileSync(dataPath("tinyshakespeare.txt"), "utf8"));
 const config = gptConfig({ vocabSize: dataset.vocabSize, blockSize: 16, nLayer: 2, nHead: 2, nEmbd: 16, dropout: 0.1 });
 const model = GPT.create(config, { seed, dtype });

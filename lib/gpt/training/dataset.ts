@@ -3,7 +3,7 @@
 import { onBehalfOf } from "../../core/errors.js";
 import { checkBytes } from "../../core/memory.js";
 import { checkOptions, describe } from "../../core/options.js";
-import { GPT_SEED, Generator, checkGenerator } from "../../core/random.js";
+import { DEFAULT_SEED, GENERATOR_HINT, SEED_RULE, Generator, checkGenerator } from "../../core/random.js";
 import { CharTokenizer } from "./tokenizer.js";
 import { checkForwardModel, checkTokenizer } from "../checks.js";
 import { checkForwardMemory } from "../memory.js";
@@ -138,7 +138,7 @@ export interface EstimateLossOptions {
   batchSize?: number;
   /** Tokens per window (default the model's blockSize). */
   blockSize?: number;
-  /** The seed of the windows: the same seed gives the same batches, so losses compare across steps (default GPT_SEED, 1337). */
+  /** The seed of the windows: the same seed gives the same batches, so losses compare across steps (default DEFAULT_SEED). */
   seed?: number;
   split?: Split;
 }
@@ -153,15 +153,15 @@ export function estimateLoss(model: LossModel, dataset: TextDataset, options: Es
     batches = 20,
     batchSize = 12,
     blockSize = model.config.blockSize,
-    seed = GPT_SEED,
+    seed = DEFAULT_SEED,
     split = "val",
   } = checkOptions(fn, options, {
     batches: { kind: "integer", min: 1 },
     batchSize: { kind: "integer", min: 1 },
     blockSize: { kind: "integer", min: 1 },
-    seed: { kind: "integer", min: 0 },
+    seed: SEED_RULE,
     split: ["train", "val"],
-  });
+  }, GENERATOR_HINT);
   if (model instanceof GPT) checkForwardMemory(fn, model.config, model.dtype, batchSize, blockSize, true);
   checkSplitFits(fn, dataset, split, blockSize);
   const generator = new Generator(seed);

@@ -3,7 +3,7 @@
 // (initialised as nanoGPT initialises wte; the tied LM head grows with it), or a replacement character.
 import { onBehalfOf, restated } from "../../core/errors.js";
 import { checkOptions } from "../../core/options.js";
-import { GPT_SEED, Generator, normalFill } from "../../core/random.js";
+import { DEFAULT_SEED, GENERATOR_HINT, SEED_RULE, Generator, normalFill } from "../../core/random.js";
 import { gptConfig } from "../config.js";
 import { GPT } from "../model.js";
 import { readCheckpoint } from "../checkpoint.js";
@@ -20,7 +20,7 @@ export interface FineTuneDataOptions {
   unknownChars?: UnknownChars;
   /** The character of the vocabulary that unknown ones become with unknownChars "replace" (default " "). */
   replacement?: string;
-  /** Seeds the new embedding rows with unknownChars "extend" (default GPT_SEED, 1337). */
+  /** Seeds the new embedding rows with unknownChars "extend" (default DEFAULT_SEED). */
   seed?: number;
   /** The share of the new text to train on, the rest validates (default 0.9). */
   trainFraction?: number;
@@ -44,7 +44,7 @@ export type FineTuneSource = string | { model: GPT; tokenizer?: CharTokenizer };
 const DATA_SPEC = {
   unknownChars: ["error", "extend", "replace"],
   replacement: ONE_CHARACTER,
-  seed: { kind: "integer", min: 0 },
+  seed: SEED_RULE,
   trainFraction: { kind: "finite", min: 0, max: 1 },
 } as const;
 
@@ -54,7 +54,7 @@ const DATA_SPEC = {
  */
 export function extendVocabulary(model: GPT, count: number, options: { seed?: number } = {}): GPT {
   const fn = "extendVocabulary";
-  const { seed = GPT_SEED } = checkOptions(fn, options, { seed: { kind: "integer", min: 0 } });
+  const { seed = DEFAULT_SEED } = checkOptions(fn, options, { seed: SEED_RULE }, GENERATOR_HINT);
   if (!(model instanceof GPT)) throw new TypeError(`${fn}: expected a GPT, got ${typeof model}`);
   if (!Number.isSafeInteger(count) || count < 0) throw new RangeError(`${fn}: count ${count} must be an integer >= 0`);
   const { vocabSize, nEmbd } = model.config;
@@ -78,7 +78,7 @@ function copyOf(model: GPT): GPT {
  */
 export function prepareFineTune(source: FineTuneSource, text: string, options: FineTuneDataOptions = {}): FineTuneSetup {
   const fn = "prepareFineTune";
-  const { unknownChars = "error", replacement = " ", seed, trainFraction } = checkOptions(fn, options, DATA_SPEC);
+  const { unknownChars = "error", replacement = " ", seed, trainFraction } = checkOptions(fn, options, DATA_SPEC, GENERATOR_HINT);
   const { model, tokenizer } = typeof source === "string" ? onBehalfOf(fn, () => readCheckpoint(source)) : (source ?? {});
   if (!(model instanceof GPT)) throw new TypeError(`${fn}: expected a checkpoint's path or { model, tokenizer } (readCheckpoint gives both)`);
   if (!(tokenizer instanceof CharTokenizer)) {

@@ -2,7 +2,7 @@
 // global norm, one AdamW step at the scheduled learning rate; every evalInterval steps the loss on fixed
 // validation batches. Seeded: the same seed gives the same losses to the last bit.
 import { checkOptions } from "../../core/options.js";
-import { GPT_SEED, Generator } from "../../core/random.js";
+import { DEFAULT_SEED, GENERATOR_HINT, SEED_RULE, Generator } from "../../core/random.js";
 import { AdamW } from "./adamw.js";
 import { checkDataset, checkDatasetFitsModel, checkSplitFits, estimateLoss, type TextDataset } from "./dataset.js";
 import type { GPT } from "../model.js";
@@ -37,9 +37,9 @@ export interface TrainOptions {
   evalInterval?: number;
   /** Validation batches per evaluation (default 20, as the CPU recipe's eval_iters). */
   evalBatches?: number;
-  /** Seeds the training batches and dropout (default GPT_SEED, 1337). The validation batches have their own fixed seed. */
+  /** Seeds the training batches and dropout (default DEFAULT_SEED). The validation batches have their own fixed seed. */
   seed?: number;
-  /** Seeds the fixed validation batches (default GPT_SEED, 1337). */
+  /** Seeds the fixed validation batches (default DEFAULT_SEED). */
   evalSeed?: number;
   /**
    * Continue a stopped run exactly where it stopped (result.state, or readTrainState beside its checkpoint): the
@@ -95,8 +95,8 @@ const trainSpec = {
   gradClip: { kind: "finite", min: 0 },
   evalInterval: { kind: "integer", min: 1 },
   evalBatches: { kind: "integer", min: 1 },
-  seed: { kind: "integer", min: 0 },
-  evalSeed: { kind: "integer", min: 0 },
+  seed: SEED_RULE,
+  evalSeed: SEED_RULE,
   resume: "object",
 } as const;
 
@@ -108,7 +108,7 @@ export function trainSettings(model: GPT, options: TrainOptions): TrainSettings 
 function settingsOf(fn: string, model: GPT, options: TrainOptions): TrainSettings {
   checkModel(fn, model);
   if (options === undefined || options === null) throw new TypeError(`${fn}: options are required, e.g. { steps: 2000 }`);
-  const o = checkOptions(fn, options, trainSpec);
+  const o = checkOptions(fn, options, trainSpec, GENERATOR_HINT);
   if (o.resume !== undefined) return resumedSettings(o.resume, o);
   if (o.steps === undefined) throw new TypeError(`${fn}: option steps is required, e.g. { steps: 2000 }`);
   const lr = o.learningRate ?? 1e-3;
@@ -127,8 +127,8 @@ function settingsOf(fn: string, model: GPT, options: TrainOptions): TrainSetting
     gradClip: o.gradClip ?? 1,
     evalInterval: o.evalInterval ?? 250,
     evalBatches: o.evalBatches ?? 20,
-    seed: o.seed ?? GPT_SEED,
-    evalSeed: o.evalSeed ?? GPT_SEED,
+    seed: o.seed ?? DEFAULT_SEED,
+    evalSeed: o.evalSeed ?? DEFAULT_SEED,
   };
   if (settings.blockSize > model.config.blockSize) {
     throw new RangeError(`${fn}: blockSize ${settings.blockSize} is longer than the model's context ${model.config.blockSize}`);

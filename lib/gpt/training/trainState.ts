@@ -5,6 +5,7 @@
 import { readSafetensors, writeSafetensors, type Tensor } from "../../io/safetensors.js";
 import { onBehalfOf } from "../../core/errors.js";
 import { checkOptions } from "../../core/options.js";
+import { tensorShapeText } from "../../core/shape.js";
 import { checkModel } from "../checks.js";
 import type { GeneratorState } from "../../core/random.js";
 import type { AdamWStateDict } from "./adamw.js";
@@ -95,7 +96,7 @@ export function readTrainState(checkpointPath: string, model: GPT): TrainState &
   const parameters = model.parameters.map((p, i) => {
     const [expAvg, expAvgSq] = [tensor(`exp_avg.${p.name}`), tensor(`exp_avg_sq.${p.name}`)];
     for (const t of [expAvg, expAvgSq]) {
-      if (t.shape.join() !== p.shape.join()) throw new RangeError(`${fn}: ${path}'s moments of ${p.name} are (${t.shape.join(", ")}), the parameter (${p.shape.join(", ")})`);
+      if (t.shape.join() !== p.shape.join()) throw new RangeError(`${fn}: ${path}'s moments of ${p.name} are ${tensorShapeText(t.shape)}, the parameter ${tensorShapeText(p.shape)}`);
     }
     return { name: p.name, step: optimizerSteps[i], expAvg: expAvg.data, expAvgSq: expAvgSq.data };
   });
