@@ -156,17 +156,22 @@ const LIB_FUNCTION = /^(?:[a-z][A-Za-z0-9]*|[A-Z][A-Za-z0-9]*\.[a-z][A-Za-z0-9]*
 export function inFlagTerms(message, argv) {
   if (!LIB_FUNCTION.test(message)) return message; // the script's own errors are written with the flags already
   const typed = typedArguments(argv);
-  const text = message
-    .replace(/\(\w+ in \w+, (--\w+) in npm run train\)/g, "($1)") // a hint for both: the flag is the one that applies
-    .replace(/\{ (\w+): ([^{}]*) \}/g, (whole, name, value) => (FLAG_OF.has(name) ? `--${FLAG_OF.get(name)}=${value}` : whole))
-    .replace(LIB_NAME, (name) => FLAG_OF.get(name))
-    .replace(/\boption (?=[a-z0-9_]+ must be)/g, "");
-  const body = text.replace(LIB_FUNCTION, "");
+  const body = flagWords(message);
   const named = typed.filter(({ name }) => options[name].lib !== undefined && new RegExp(`\\b${name}\\b`).test(body));
   if (named.length === 0) return body;
   // One flag at fault already shows its value: the lib's ", got 0" would say it twice.
   const said = named.length === 1 ? body.replace(/( must be [^;]*), got [^,;]*$/, "$1") : body;
   return `${named.map((t) => t.shown).join(" ")}: ${said}`;
+}
+
+/** A lib error's text in the flags' words, without the lib function's name. */
+function flagWords(message) {
+  return message
+    .replace(LIB_FUNCTION, "")
+    .replace(/\(\w+ in \w+, (--\w+) in npm run train\)/g, "($1)") // a hint for both: the flag is the one that applies
+    .replace(/\{ (\w+): ([^{}]*) \}/g, (whole, name, value) => (FLAG_OF.has(name) ? `--${FLAG_OF.get(name)}=${value}` : whole))
+    .replace(LIB_NAME, (name) => FLAG_OF.get(name))
+    .replace(/\boption (?=[a-z0-9_]+ must be)/g, "");
 }
 
 /** What call() throws, said of one flag (a file it names, say), where the message alone does not name it. */
@@ -175,7 +180,7 @@ function asFlag(typed, name, call) {
     return call();
   } catch (error) {
     const { shown } = typed.find((t) => t.name === name);
-    throw new Error(`${shown}: ${error.message.replace(LIB_FUNCTION, "")}`, { cause: error });
+    throw new Error(`${shown}: ${flagWords(error.message)}`, { cause: error });
   }
 }
 
