@@ -156,17 +156,22 @@ const LIB_FUNCTION = /^(?:[a-z][A-Za-z0-9]*|[A-Z][A-Za-z0-9]*\.[a-z][A-Za-z0-9]*
 export function inFlagTerms(message, argv) {
   if (!LIB_FUNCTION.test(message)) return message; // the script's own errors are written with the flags already
   const typed = typedArguments(argv);
-  const text = message
-    .replace(/\(\w+ in \w+, (--\w+) in npm run train\)/g, "($1)") // a hint for both: the flag is the one that applies
-    .replace(/\{ (\w+): ([^{}]*) \}/g, (whole, name, value) => (FLAG_OF.has(name) ? `--${FLAG_OF.get(name)}=${value}` : whole))
-    .replace(LIB_NAME, (name) => FLAG_OF.get(name))
-    .replace(/\boption (?=[a-z0-9_]+ must be)/g, "");
-  const body = text.replace(LIB_FUNCTION, "");
+  const body = flagWords(message);
   const named = typed.filter(({ name }) => options[name].lib !== undefined && new RegExp(`\\b${name}\\b`).test(body));
   if (named.length === 0) return body;
   // One flag at fault already shows its value: the lib's ", got 0" would say it twice.
   const said = named.length === 1 ? body.replace(/( must be [^;]*), got [^,;]*$/, "$1") : body;
   return `${named.map((t) => t.shown).join(" ")}: ${said}`;
+}
+
+/** A lib error's text in the flags' words, without the lib function's name. */
+function flagWords(message) {
+  return message
+    .replace(LIB_FUNCTION, "")
+    .replace(/\(\w+ in \w+, (--\w+) in npm run train\)/g, "($1)") // a hint for both: the flag is the one that applies
+    .replace(/\{ (\w+): ([^{}]*) \}/g, (whole, name, value) => (FLAG_OF.has(name) ? `--${FLAG_OF.get(name)}=${value}` : whole))
+    .replace(LIB_NAME, (name) => FLAG_OF.get(name))
+    .replace(/\boption (?=[a-z0-9_]+ must be)/g, "");
 }
 
 /** What call() throws, said of one flag (a file it names, say), where the message alone does not name it. */
@@ -175,7 +180,7 @@ function asFlag(typed, name, call) {
     return call();
   } catch (error) {
     const { shown } = typed.find((t) => t.name === name);
-    throw new Error(`${shown}: ${error.message.replace(LIB_FUNCTION, "")}`, { cause: error });
+    throw new Error(`${shown}: ${flagWords(error.message)}`, { cause: error });
   }
 }
 
@@ -195,13 +200,16 @@ const MODEL_OPTIONS = ["n_layer", "n_head", "n_embd", "block_size", "bias", "nor
 const RESUMABLE = ["out", "init_from", "max_iters", "log_interval"];
 
 /** The run to continue at --out: its checkpoint, its state and the arguments it was started with. */
-function resumedRun(lib, out, args, given) {
+function resumedRun(lib, out, args, given, typed) {
   for (const file of [out, lib.trainStatePath(out)]) {
     if (!existsSync(file)) throw new Error(`--init_from=resume continues the run written to --out=${args.out}, and there is no ${file} (a run writes it, with its .resume.safetensors, at each evaluation and on Ctrl-C)`);
   }
-  const checkpoint = lib.readCheckpoint(out);
-  const state = lib.readTrainState(out, checkpoint.model);
-  const saved = JSON.parse(state.metadata.arguments);
+  const { checkpoint, state, saved } = asFlag(typed, "init_from", () => {
+    const checkpoint = lib.readCheckpoint(out);
+    const state = lib.readTrainState(out, checkpoint.model);
+    if (state.metadata.arguments === undefined) throw new Error(`${lib.trainStatePath(out)} does not say the arguments its run was started with`);
+    return { checkpoint, state, saved: JSON.parse(state.metadata.arguments) };
+  });
   for (const [name, value] of Object.entries(given)) {
     if (!RESUMABLE.includes(name) && value !== saved[name]) {
       throw new Error(`--${name}=${value}: --init_from=resume continues the run as it was started (${checkpoint.metadata.command}), with ${name} ${saved[name]}`);
@@ -222,7 +230,12 @@ function readData(data) {
   const path = resolve(repoRoot, data);
   if (!existsSync(path)) throw new Error(`--data=${data}: there is no file ${path}`);
   if (statSync(path).isDirectory()) throw new Error(`--data=${data}: a folder (${path}); give a text file`);
-  return readFileSync(path, "utf8");
+  if (!statSync(path).isFile()) throw new Error(`--data=${data}: ${path} is not a regular file; give a text file`);
+  try {
+    return readFileSync(path, "utf8");
+  } catch (error) {
+    throw new Error(`--data=${data}: cannot read ${path}: ${error.message}`, { cause: error });
+  }
 }
 
 async function main(argv) {
@@ -241,7 +254,7 @@ async function main(argv) {
   let evaluations = []; // what the model writes at each evaluation, with the losses (kept in the checkpoint)
   let fineTuned = {}; // for a fine-tune, what the checkpoint's "training" metadata adds
   if (args.init_from === "resume") {
-    const run = resumedRun(lib, out, args, given);
+    const run = resumedRun(lib, out, args, given, typed);
     args = run.args;
     resume = run.state;
     ({ model, tokenizer } = run.checkpoint);

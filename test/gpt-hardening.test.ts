@@ -5,6 +5,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import * as lib from "../lib/index.js";
 import {
   AdamW,
   CharTokenizer,
@@ -222,7 +223,8 @@ describe("a plain object, null, a folder or a missing file: an error naming the 
     ["nextTokenLogits of null tokens", () => nextTokenLogits(model32(), null as never), "nextTokenLogits: tokens must be an array of token ids, got null"],
     ["tokenEmbeddings of a plain object", () => tokenEmbeddings({} as never), "tokenEmbeddings: model must be a GPT (GPT.create, loadCheckpoint), got an object"],
     ["characterLabel(null)", () => characterLabel(null as never), "characterLabel: ch must be a character, got null"],
-    ["parameterShapes(null)", () => parameterShapes(null as never), "parameterShapes: config must be a GPTConfig, e.g. gptConfig({ vocabSize: 65 }), got null"],
+    ["parameterShapes(null)", () => parameterShapes(null as never), "parameterShapes: a config is required, e.g. gptConfig({ vocabSize: 65 })"],
+    ["parameterShapes({})", () => parameterShapes({} as never), "parameterShapes: vocabSize is required (the number of distinct tokens), e.g. { vocabSize: 65 }"],
     ["forwardSteps of null", () => forwardSteps(null as never, [1]), "forwardSteps: model must be a GPT (GPT.create, loadCheckpoint), got null"],
     ["blockSteps of a plain object", () => blockSteps({} as never, 0, null as never), "blockSteps: model must be a GPT (GPT.create, loadCheckpoint), got an object"],
     ["parameterMatrix of an unknown name", () => parameterMatrix(model32(), "lm_head.bias"), "parameterMatrix: no parameter named \"lm_head.bias\"; e.g. transformer.wte.weight"],
@@ -305,4 +307,27 @@ console.log(models.every((m) => m.parameters.every((p) => p.data.every(Number.is
     expect(stderr).toBe("");
     expect(stdout).toBe("true\n");
   }, 60_000);
+});
+
+describe("what the sweep of the public surface found (test/bad-input-sweep.test.ts), with the exact messages", () => {
+  const missing = join(dir, "none.safetensors");
+  table([
+    ["crossEntropyBackward(null), not crossEntropy", () => lib.crossEntropyBackward(null as never, [0]), "crossEntropyBackward: expected a Matrix for logits, got null"],
+    ["geluBackward of 1e308", () => lib.geluBackward(lib.Matrix.from([[1, 2]]), lib.Matrix.from([[1e308, -1e308]])), "geluBackward: dx overflows float64: NaN at [0][0] of the 1x2 result; the inputs are too large"],
+    ["weightsFingerprint({})", () => lib.weightsFingerprint({} as never), "weightsFingerprint: model must be a GPT (GPT.create, loadCheckpoint), got an object"],
+    ["readTrainState(null), not trainStatePath", () => lib.readTrainState(null as never, model32()), "readTrainState: expected the checkpoint's path, got null"],
+    ["readTrainState of a missing file, not readSafetensors", () => lib.readTrainState(missing, model32()), `readTrainState: no file ${join(dir, "none.resume.safetensors")} (from ${process.cwd()})`],
+    ["prepareFineTune of a missing file, not readCheckpoint", () => lib.prepareFineTune(missing, text), `prepareFineTune: no file ${missing} (from ${process.cwd()})`],
+    ["fineTune of a missing file, not prepareFineTune", () => lib.fineTune(missing, text, { steps: 1 }), `fineTune: no file ${missing} (from ${process.cwd()})`],
+    ["fineTune with steps 0, not train", () => lib.fineTune({ model: modelKnowing(tokenizer.chars.join("")), tokenizer }, text, { steps: 0 }), "fineTune: option steps must be >= 1, got 0"],
+    ["KVCache.append of an id outside the vocabulary, not GPT.forward", () => new lib.KVCache(model32()).append([99]), `KVCache.append: tokens: token id 99 at position 0 is outside the vocabulary [0, ${config.vocabSize})`],
+    ["a replacement of two characters", () => lib.prepareFineTune({ model: modelKnowing(tokenizer.chars.join("")), tokenizer }, text, { replacement: "ab" }), 'prepareFineTune: option replacement must be one character, got "ab"'],
+  ]);
+
+  it("null options count as none: sampleToken, nextTokenProbabilities, saveCheckpoint", () => {
+    expect(lib.sampleToken([1, 5, 2], null as never)).toBeTypeOf("number");
+    expect(Array.from(lib.nextTokenProbabilities([0, 0], null as never))).toEqual([0.5, 0.5]);
+    lib.saveCheckpoint(join(dir, "null-options.safetensors"), model32(), null as never);
+    expect(readCheckpoint(join(dir, "null-options.safetensors")).model.config).toEqual(config);
+  });
 });

@@ -134,6 +134,8 @@ describe("npm run train: a bad option fails at once, before training, naming the
     [["--init_from=resume"], `--init_from=resume continues the run written to --out=${out}, and there is no ${out} (a run writes it, with its .resume.safetensors, at each evaluation and on Ctrl-C)`],
     [["--data=nothing.txt"], `--data=nothing.txt: there is no file ${lib("nothing.txt")[0]}`],
     [["--data=lib"], `--data=lib: a folder (${lib("lib")[0]}); give a text file`],
+    [["--data=/dev/zero"], "--data=/dev/zero: /dev/zero is not a regular file; give a text file"],
+    [["--init_from=/dev/zero"], "--init_from=/dev/zero: /dev/zero is not a regular file (a device or a pipe has no end to read to)"],
     [["--unknown_chars=skip"], "--unknown_chars=skip: unknown_chars must be one of error, extend, replace"],
     [["--replacement_char="], "--replacement_char=: replacement_char must be a non-empty string"],
     [["--n_layer=0"], "--n_layer=0: n_layer must be >= 1"],
@@ -183,6 +185,16 @@ describe("npm run train: a bad option fails at once, before training, naming the
     expect(stdout).toBe("");
     expect(status).toBe(1);
     expect(existsSync(out)).toBe(false);
+  }, 120_000);
+
+  it("says which file of a run to resume is spoiled, naming --init_from=resume", async () => {
+    const run1 = join(dir, "run.safetensors");
+    const shape = ["--n_layer=1", "--n_head=1", "--n_embd=8", "--block_size=8", "--batch_size=2", "--max_iters=2", "--eval_iters=1"];
+    expect((await run([`--out=${run1}`, ...shape])).status).toBe(0);
+    writeFileSync(join(dir, "run.resume.safetensors"), "hi\n");
+    const { status, stdout, stderr } = await run([`--out=${run1}`, "--init_from=resume", "--max_iters=4"]);
+    expect(stderr).toBe(`--init_from=resume: ${join(dir, "run.resume.safetensors")}: 3 bytes is too short for a .safetensors file (truncated?): it starts with an 8-byte header length\n`);
+    expect([status, stdout]).toEqual([1, ""]);
   }, 120_000);
 
   it("names the flags the lib's error speaks of, in their words: lib names become flags, { name: value } becomes --flag=value", () => {

@@ -34,9 +34,9 @@ export interface SaveCheckpointOptions {
  */
 export function saveCheckpoint(path: string, model: GPT, options: SaveCheckpointOptions = {}): void {
   const fn = "saveCheckpoint";
-  const { metadata = {}, trainState } = checkOptions(fn, options, { tokenizer: "object", metadata: "object", trainState: "object" });
+  const { tokenizer: given, metadata = {}, trainState } = checkOptions(fn, options, { tokenizer: "object", metadata: "object", trainState: "object" });
   checkModel(fn, model);
-  const tokenizer = options.tokenizer ?? model.tokenizer;
+  const tokenizer = given ?? model.tokenizer;
   for (const [key, value] of Object.entries(metadata)) {
     if (RESERVED.includes(key)) throw new RangeError(`${fn}: metadata ${key} is written by saveCheckpoint itself; choose another key`);
     if (typeof value !== "string") throw new TypeError(`${fn}: metadata ${key} must be a string (JSON.stringify it), got ${describe(value)}`);

@@ -4,7 +4,7 @@
 // (and that a reader shares), and the moments, twice the weights' size, are only for whoever continues the run.
 import { readSafetensors, writeSafetensors, type Tensor } from "../../io/safetensors.js";
 import { onBehalfOf } from "../../core/errors.js";
-import { checkOptions } from "../../core/options.js";
+import { checkOptions, describe } from "../../core/options.js";
 import { tensorShapeText } from "../../core/shape.js";
 import { checkModel } from "../checks.js";
 import type { GeneratorState } from "../../core/random.js";
@@ -27,7 +27,7 @@ const RESERVED = ["format", "step", "settings", "generator", "weights"];
 
 /** The file beside a checkpoint that holds its run's state: run.safetensors -> run.resume.safetensors. */
 export function trainStatePath(checkpointPath: string): string {
-  if (typeof checkpointPath !== "string" || checkpointPath === "") throw new TypeError("trainStatePath: expected the checkpoint's path");
+  if (typeof checkpointPath !== "string" || checkpointPath === "") throw new TypeError(`trainStatePath: expected the checkpoint's path, got ${describe(checkpointPath)}`);
   return `${checkpointPath.replace(/\.safetensors$/, "")}.resume.safetensors`;
 }
 
