@@ -1,6 +1,6 @@
-// The numbers a figure's markup carries, written to a fixed precision. Positions computed through Math.pow and the like
-// differ in their last bits between engines (Node 24's Math.pow is the C library's, Node 20's and 22's V8's own), and a
-// figure committed in a notebook must read the same wherever it is drawn. A hundredth of a pixel is below what a screen shows.
+// The numbers a figure's markup carries, written to a fixed precision. Positions computed through Math.pow and the
+// like differ in their last bits between engines (Node 24's Math.pow is the C library's; Node 20 and 22 use V8's own),
+// and a figure committed in a notebook must read the same wherever it is drawn. A hundredth of a pixel is invisible.
 import type { SvgNode } from "./dom.js";
 
 export const markupDecimals = 2;
