@@ -4,7 +4,7 @@
 // Loading is synchronous (new Module + new Instance on bytes already in memory), so matmul stays synchronous.
 // Where WebAssembly or its SIMD is missing, the module fails to compile, `wasmKernels()` says why,
 // and the lib stays on the TypeScript kernels.
-// On Node 24 and later, V8's revectorizer is turned on before the module compiles (it pairs 128-bit SIMD operations
+// On Node 24 and later on x86-64, V8's revectorizer is turned on before the module compiles (it pairs 128-bit SIMD operations
 // on adjacent memory into 256-bit AVX2 ones) and the products take the 4x16 micro-kernel, which it pairs best; the
 // bits are the same as the 4x8 kernel's (bench/README.md, "Revectorize").
 import { bytesText } from "../core/matrix.js";
@@ -63,15 +63,16 @@ function decodeBase64(text: string): Uint8Array {
 }
 
 interface NodeProcess {
+  arch?: string;
   versions?: Record<string, string | undefined>;
   env?: Record<string, string | undefined>;
   getBuiltinModule?: (name: string) => unknown;
 }
 
 /**
- * On Node 24 and later (unless THELITTLEBABY_REVECTORIZE=0), turns on V8's --experimental-wasm-revectorize for
- * the modules compiled from now on, and says whether it did. Node 22's revectorizer gains nothing on these kernels
- * and Node 20 has none; other engines are left alone.
+ * On Node 24 and later on x86-64 (unless THELITTLEBABY_REVECTORIZE=0), turns on V8's --experimental-wasm-revectorize
+ * for the modules compiled from now on, and says whether it did. It makes 256-bit AVX2 code, so not on ARM64; Node 22's
+ * revectorizer gains nothing on these kernels and Node 20 has none; other engines are left alone.
  */
 function turnOnRevectorizer(): boolean {
   const node = (globalThis as { process?: NodeProcess }).process;
@@ -80,7 +81,7 @@ function turnOnRevectorizer(): boolean {
     throw new RangeError(`THELITTLEBABY_REVECTORIZE=${setting}: give 0 (the 4x8 kernel, no revectorizer) or 1 (the default)`);
   }
   const major = Number(node?.versions?.node?.split(".")[0]);
-  if (setting === "0" || !(major >= 24) || node?.versions?.bun !== undefined || node?.versions?.deno !== undefined) return false;
+  if (setting === "0" || !(major >= 24) || node?.arch !== "x64" || node?.versions?.bun !== undefined || node?.versions?.deno !== undefined) return false;
   const v8 = node?.getBuiltinModule?.("node:v8") as { setFlagsFromString?: (flags: string) => void } | undefined;
   if (v8?.setFlagsFromString === undefined) return false;
   v8.setFlagsFromString("--experimental-wasm-revectorize");
@@ -147,7 +148,7 @@ export function fusedMultiplyAdd(): boolean {
   return compiled !== null && compiled === fused;
 }
 
-/** Whether the products run the 4x16 micro-kernel under V8's revectorizer (Node 24+, unless THELITTLEBABY_REVECTORIZE=0); same bits as 4x8. */
+/** Whether the products run the 4x16 micro-kernel under V8's revectorizer (Node 24+ on x86-64, unless THELITTLEBABY_REVECTORIZE=0); same bits as 4x8. */
 export function wideKernel(): boolean {
   return wasmKernels().available && wide;
 }
