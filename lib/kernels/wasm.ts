@@ -4,9 +4,9 @@
 // Loading is synchronous (new Module + new Instance on bytes already in memory), so matmul stays synchronous.
 // Where WebAssembly or its SIMD is missing, the module fails to compile, `wasmKernels()` says why,
 // and the lib stays on the TypeScript kernels.
-// On Node 24 and later on x86-64, V8's revectorizer is turned on before the module compiles (it pairs 128-bit SIMD operations
-// on adjacent memory into 256-bit AVX2 ones) and the products take the 4x16 micro-kernel, which it pairs best; the
-// bits are the same as the 4x8 kernel's (bench/README.md, "Revectorize").
+// On Node 24 and later on x86-64, V8's revectorizer is turned on before the module compiles (it pairs 128-bit SIMD
+// operations on adjacent memory into 256-bit AVX2 ones) and the products take the 4x16 micro-kernel, which it pairs
+// best; the bits are the same as the 4x8 kernel's (bench/README.md, "Revectorize, measured").
 import { bytesText } from "../core/matrix.js";
 import { roundUp } from "./packed.js";
 import { Op, chunking, parallel } from "./threads.js";
