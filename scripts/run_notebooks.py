@@ -42,6 +42,9 @@ MAX_DIFF_WIDTH = 160  # an SVG output is one very long line
 IOPUB_TIMEOUT = 120
 # A fresh tslab kernel takes over a minute to answer on a contended CPU: nbclient's 60 s default failed notebooks there.
 STARTUP_TIMEOUT = 300
+# Seconds one cell may run when no budget says otherwise; with a budget, the notebook's budget is the only limit, so that
+# a long training cell on a contended CPU gets what its notebook was given.
+DEFAULT_CELL_TIMEOUT = 600
 LAST_PRINTED_CHARS = 300
 
 
@@ -136,7 +139,8 @@ def normalize(nb):
 def execute(path, timeout, budget=None):
     """Runs a notebook in a fresh tslab kernel (cwd = its folder); raises CellFailed on the first bad cell.
 
-    timeout: seconds one cell may run; budget: seconds the whole notebook may run (None: no limit)."""
+    timeout: seconds one cell may run (None: 600, or with a budget what is left of it);
+    budget: seconds the whole notebook may run (None: no limit)."""
     import time
 
     nb = nbformat.read(str(path), as_version=4)
@@ -156,8 +160,9 @@ def execute(path, timeout, budget=None):
 
     def cell_timeout(cell):
         if budget is None:
-            return timeout
-        return max(1, min(timeout, int(budget - (time.monotonic() - started))))
+            return timeout or DEFAULT_CELL_TIMEOUT
+        left = max(1, int(budget - (time.monotonic() - started)))
+        return left if timeout is None else min(timeout, left)
 
     def stopped_at():
         printed = last_printed(running["cell"] or {})
@@ -184,7 +189,7 @@ def execute(path, timeout, budget=None):
         elif budget is not None and time.monotonic() - started >= budget - 1:
             text = f"the notebook ran longer than its budget of {budget} s"
         else:
-            text = f"the cell ran longer than {timeout} s"
+            text = f"the cell ran longer than {timeout or DEFAULT_CELL_TIMEOUT} s"
         raise CellFailed(running["number"], "timeout", text + stopped_at()) from error
     except DeadKernelError as error:
         raise CellFailed(running["number"], "dead", f"the kernel died: {error}{stopped_at()}") from error
@@ -422,7 +427,7 @@ def main(argv=None):
     mode.add_argument("--write", action="store_true", help="write the fresh outputs into the notebooks")
     mode.add_argument("--html", metavar="DIR", help="write an HTML copy of each notebook and an index.html into DIR")
     mode.add_argument("--doctor", action="store_true", help="only check that the tslab kernel can be found")
-    parser.add_argument("--timeout", type=int, default=600, help="seconds one cell may run (default 600)")
+    parser.add_argument("--timeout", type=int, help=f"seconds one cell may run (default {DEFAULT_CELL_TIMEOUT}, or with --budget what is left of it)")
     parser.add_argument("--budget", type=int, help="seconds each notebook may run in all (default: no limit)")
     parser.add_argument("notebooks", nargs="*", type=Path, help="the notebooks to run")
     args = parser.parse_args(argv)

@@ -7,36 +7,40 @@ import { repoRoot } from "./repo.mjs";
 
 const defaults = "nanoGPT's CPU recipe (README: --block_size=64 --batch_size=12 --n_layer=4 --n_head=4 --n_embd=128 --max_iters=2000 --lr_decay_iters=2000 --dropout=0.0) with shakespeare_char's other values";
 
-/** Every option: its kind, default and help. The names are nanoGPT's, so its commands carry over. */
+/**
+ * Every option: its kind, default and help, and the lib's name for it (lib), through which the lib's errors speak of
+ * the option as typed. The names are nanoGPT's, so its commands carry over. Ranges are the lib's to check, except
+ * for what only this script reads (min).
+ */
 export const options = {
   out: { kind: "string", help: "the checkpoint to write (.safetensors), required; the run's state goes beside it (.resume.safetensors)" },
   init_from: { kind: "string", default: "scratch", help: "scratch; resume (continue the run at --out where it stopped); or a FILE.safetensors to fine-tune" },
   data: { kind: "string", default: "data/tinyshakespeare.txt", help: "the text to train on (relative to the project)" },
-  unknown_chars: { kind: ["error", "extend", "replace"], default: "error", help: "fine-tuning on characters the model lacks: list them, add them, or replace them" },
-  replacement_char: { kind: "string", default: " ", help: "what unknown characters become with --unknown_chars=replace" },
-  n_layer: { kind: "integer", min: 1, default: 4, help: "transformer blocks" },
-  n_head: { kind: "integer", min: 1, default: 4, help: "attention heads per block" },
-  n_embd: { kind: "integer", min: 1, default: 128, help: "embedding width (a multiple of n_head)" },
-  block_size: { kind: "integer", min: 1, default: 64, help: "context length in characters" },
-  dropout: { kind: "number", min: 0, default: 0, help: "dropout probability while training" },
-  bias: { kind: "boolean", default: false, help: "biases in the linear layers and LayerNorms" },
-  norm: { kind: ["pre", "post"], default: "pre", help: "LayerNorm before each sublayer (GPT-2) or after the residual add" },
-  batch_size: { kind: "integer", min: 1, default: 12, help: "windows per batch" },
-  max_iters: { kind: "integer", min: 1, default: 2000, help: "optimiser steps" },
-  learning_rate: { kind: "number", min: 0, default: 1e-3, help: "peak learning rate" },
-  min_lr: { kind: "number", min: 0, default: 1e-4, help: "learning rate at the end of the cosine decay" },
-  warmup_iters: { kind: "integer", min: 0, default: undefined, help: "steps of linear warmup (default min(100, lr_decay_iters / 10))" },
-  lr_decay_iters: { kind: "integer", min: 1, default: undefined, help: "step where the decay reaches min_lr (default max_iters)" },
-  weight_decay: { kind: "number", min: 0, default: 0.1, help: "AdamW weight decay (2-D parameters only)" },
-  beta1: { kind: "number", min: 0, default: 0.9, help: "AdamW beta1" },
-  beta2: { kind: "number", min: 0, default: 0.99, help: "AdamW beta2" },
-  grad_clip: { kind: "number", min: 0, default: 1, help: "clip the gradient's global norm to this (0: off)" },
-  eval_interval: { kind: "integer", min: 1, default: 250, help: "evaluate and write the checkpoint every this many steps" },
-  eval_iters: { kind: "integer", min: 1, default: 20, help: "validation batches per evaluation (fixed, seeded)" },
+  unknown_chars: { kind: ["error", "extend", "replace"], default: "error", lib: "unknownChars", help: "fine-tuning on characters the model lacks: list them, add them, or replace them" },
+  replacement_char: { kind: "string", default: " ", lib: "replacement", help: "what unknown characters become with --unknown_chars=replace" },
+  n_layer: { kind: "integer", default: 4, lib: "nLayer", help: "transformer blocks" },
+  n_head: { kind: "integer", default: 4, lib: "nHead", help: "attention heads per block" },
+  n_embd: { kind: "integer", default: 128, lib: "nEmbd", help: "embedding width (a multiple of n_head)" },
+  block_size: { kind: "integer", default: 64, lib: "blockSize", help: "context length in characters" },
+  dropout: { kind: "number", default: 0, lib: "dropout", help: "dropout probability while training" },
+  bias: { kind: "boolean", default: false, lib: "bias", help: "biases in the linear layers and LayerNorms" },
+  norm: { kind: ["pre", "post"], default: "pre", lib: "norm", help: "LayerNorm before each sublayer (GPT-2) or after the residual add" },
+  batch_size: { kind: "integer", default: 12, lib: "batchSize", help: "windows per batch" },
+  max_iters: { kind: "integer", default: 2000, lib: "steps", help: "optimiser steps" },
+  learning_rate: { kind: "number", default: 1e-3, lib: "learningRate", help: "peak learning rate" },
+  min_lr: { kind: "number", default: 1e-4, lib: "minLr", help: "learning rate at the end of the cosine decay" },
+  warmup_iters: { kind: "integer", default: undefined, lib: "warmupSteps", help: "steps of linear warmup (default min(100, lr_decay_iters / 10))" },
+  lr_decay_iters: { kind: "integer", default: undefined, lib: "decaySteps", help: "step where the decay reaches min_lr (default max_iters)" },
+  weight_decay: { kind: "number", default: 0.1, lib: "weightDecay", help: "AdamW weight decay (2-D parameters only)" },
+  beta1: { kind: "number", default: 0.9, lib: "beta1", help: "AdamW beta1" },
+  beta2: { kind: "number", default: 0.99, lib: "beta2", help: "AdamW beta2" },
+  grad_clip: { kind: "number", default: 1, lib: "gradClip", help: "clip the gradient's global norm to this (0: off)" },
+  eval_interval: { kind: "integer", default: 250, lib: "evalInterval", help: "evaluate and write the checkpoint every this many steps" },
+  eval_iters: { kind: "integer", default: 20, lib: "evalBatches", help: "validation batches per evaluation (fixed, seeded)" },
   log_interval: { kind: "integer", min: 1, default: 100, help: "steps between progress lines when the output is not a terminal" },
-  seed: { kind: "integer", min: 0, default: 1337, help: "seeds the initial weights, the batches and dropout; nanoGPT's, the lib's DEFAULT_SEED" },
-  dtype: { kind: ["float32", "float64"], default: "float32", help: "float32 trains fast; float64 is for checking" },
-  threads: { kind: "integer", min: 1, default: undefined, help: "float32 kernel threads (default THELITTLEBABY_THREADS, else every core); the same numbers whatever it is" },
+  seed: { kind: "integer", default: 1337, lib: "seed", help: "seeds the initial weights, the batches and dropout; nanoGPT's, the lib's DEFAULT_SEED" },
+  dtype: { kind: ["float32", "float64"], default: "float32", lib: "dtype", help: "float32 trains fast; float64 is for checking" },
+  threads: { kind: "integer", default: undefined, lib: "threads", help: "float32 kernel threads (default THELITTLEBABY_THREADS, else every core); the same numbers whatever it is" },
   help: { kind: "boolean", default: false, help: "print this help" },
 };
 
@@ -62,17 +66,17 @@ export function helpText() {
   return lines.join("\n");
 }
 
-function parseValue(name, { kind, min }, text) {
+function parseValue(name, { kind, min }, text, shown) {
   const fail = (what) => {
-    throw new Error(`train: --${name} must be ${what}, got ${JSON.stringify(text)}`);
+    throw new Error(`${shown}: ${name} must be ${what}`);
   };
   if (Array.isArray(kind)) return kind.includes(text) ? text : fail(`one of ${kind.join(", ")}`);
   if (kind === "string") return text === "" ? fail("a non-empty string") : text;
   if (kind === "boolean") return text === "true" ? true : text === "false" ? false : fail("true or false");
   const value = Number(text);
-  if (text.trim() === "" || !Number.isFinite(value)) fail("a number");
-  if (kind === "integer" && !Number.isSafeInteger(value)) fail("an integer");
-  if (min !== undefined && value < min) fail(`${kind === "integer" ? "an integer" : "a number"} >= ${min}`);
+  const what = kind === "integer" ? "an integer" : "a number";
+  if (text.trim() === "" || !Number.isFinite(value) || (kind === "integer" && !Number.isSafeInteger(value))) fail(what);
+  if (min !== undefined && value < min) fail(`>= ${min}`);
   return value;
 }
 
@@ -98,30 +102,86 @@ export function parseArguments(argv) {
   const given = givenArguments(argv);
   const result = {};
   for (const [name, o] of Object.entries(options)) result[name] = name in given ? given[name] : o.default;
-  if (!result.help && result.out === undefined) throw new Error("train: --out is required, e.g. --out=out/shakespeare.safetensors (see --help)");
+  if (!result.help && result.out === undefined) throw new Error("--out is required, e.g. --out=out/shakespeare.safetensors (see --help)");
   return result;
 }
 
-/** Only the options the command line gives. */
+/** Only the options the command line gives, as values. */
 export function givenArguments(argv) {
-  const given = {};
+  return Object.fromEntries(typedArguments(argv).map(({ name, text, shown }) => [name, parseValue(name, options[name], text, shown)]));
+}
+
+/** The options the command line gives, as typed: the name, the text of the value, and the option as an error shows it. */
+export function typedArguments(argv) {
+  const typed = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const match = /^--([A-Za-z_][A-Za-z0-9_]*)(?:=(.*))?$/s.exec(arg);
-    if (!match) throw new Error(`train: unexpected argument ${JSON.stringify(arg)}; options look like --name=value (see --help)`);
+    if (!match) throw new Error(`unexpected argument ${JSON.stringify(arg)}; options look like --name=value (see --help)`);
     const [, name, inline] = match;
     const spec = options[name];
-    if (spec === undefined) throw new Error(`train: unknown option --${name}${suggestion(name)}; see --help for the options`);
-    if (name in given) throw new Error(`train: --${name} is given twice`);
+    if (spec === undefined) throw new Error(`--${name} is not an option${suggestion(name)}; see --help for the options`);
+    if (typed.some((t) => t.name === name)) throw new Error(`--${name} is given twice`);
     let text = inline;
+    let shown = `--${name}=${text}`;
     if (text === undefined) {
-      if (spec.kind === "boolean" && (argv[i + 1] === undefined || argv[i + 1].startsWith("--"))) text = "true";
-      else if (argv[i + 1] === undefined) throw new Error(`train: --${name} needs a value`);
-      else text = argv[++i];
+      if (spec.kind === "boolean" && (argv[i + 1] === undefined || argv[i + 1].startsWith("--"))) [text, shown] = ["true", `--${name}`];
+      else if (argv[i + 1] === undefined) throw new Error(`--${name} needs a value`);
+      else [text, shown] = [argv[i + 1], `--${name}=${argv[++i]}`];
     }
-    given[name] = parseValue(name, spec, text);
+    typed.push({ name, text, shown });
   }
-  return given;
+  return typed;
+}
+
+// The lib's option names and the flags they stand for (vocabSize has no flag; nanoGPT calls it vocab_size).
+const FLAG_OF = new Map([
+  ["vocabSize", "vocab_size"],
+  ...Object.entries(options)
+    .filter(([, o]) => o.lib !== undefined)
+    .map(([name, o]) => [o.lib, name]),
+]);
+// A lib name as a word; "steps" after a count ("done 5 steps") is the noun, not the option.
+const LIB_NAME = new RegExp(`\\b(${[...FLAG_OF.keys()].map((name) => (name === "steps" ? "(?<![0-9] )steps" : name)).join("|")})\\b`, "g");
+
+// How a lib error begins: the function's name, "trainSettings: " or "GPT.create: ".
+const LIB_FUNCTION = /^(?:[a-z][A-Za-z0-9]*|[A-Z][A-Za-z0-9]*\.[a-z][A-Za-z0-9]*): /;
+
+/**
+ * An error in the words of the command line: the lib's option names become the flags (nLayer: n_layer, steps:
+ * max_iters), `{ warmupSteps: 5 }` becomes --warmup_iters=5, and the flags it speaks of lead it, as typed, in place
+ * of the lib function's name: "GPT.create: nEmbd 128 is not divisible by nHead 3" from --n_head=3 reads
+ * "--n_head=3: n_embd 128 is not divisible by n_head 3".
+ */
+export function inFlagTerms(message, argv) {
+  if (!LIB_FUNCTION.test(message)) return message; // the script's own errors are written with the flags already
+  const typed = typedArguments(argv);
+  const body = flagWords(message);
+  const named = typed.filter(({ name }) => options[name].lib !== undefined && new RegExp(`\\b${name}\\b`).test(body));
+  if (named.length === 0) return body;
+  // One flag at fault already shows its value: the lib's ", got 0" would say it twice.
+  const said = named.length === 1 ? body.replace(/( must be [^;]*), got [^,;]*$/, "$1") : body;
+  return `${named.map((t) => t.shown).join(" ")}: ${said}`;
+}
+
+/** A lib error's text in the flags' words, without the lib function's name. */
+function flagWords(message) {
+  return message
+    .replace(LIB_FUNCTION, "")
+    .replace(/\(\w+ in \w+, (--\w+) in npm run train\)/g, "($1)") // a hint for both: the flag is the one that applies
+    .replace(/\{ (\w+): ([^{}]*) \}/g, (whole, name, value) => (FLAG_OF.has(name) ? `--${FLAG_OF.get(name)}=${value}` : whole))
+    .replace(LIB_NAME, (name) => FLAG_OF.get(name))
+    .replace(/\boption (?=[a-z0-9_]+ must be)/g, "");
+}
+
+/** What call() throws, said of one flag (a file it names, say), where the message alone does not name it. */
+function asFlag(typed, name, call) {
+  try {
+    return call();
+  } catch (error) {
+    const { shown } = typed.find((t) => t.name === name);
+    throw new Error(`${shown}: ${flagWords(error.message)}`, { cause: error });
+  }
 }
 
 /** The command that reproduces a run: every option that differs from its default, in the order of --help. */
@@ -140,16 +200,19 @@ const MODEL_OPTIONS = ["n_layer", "n_head", "n_embd", "block_size", "bias", "nor
 const RESUMABLE = ["out", "init_from", "max_iters", "log_interval"];
 
 /** The run to continue at --out: its checkpoint, its state and the arguments it was started with. */
-function resumedRun(lib, out, args, given) {
+function resumedRun(lib, out, args, given, typed) {
   for (const file of [out, lib.trainStatePath(out)]) {
-    if (!existsSync(file)) throw new Error(`train: --init_from=resume continues the run written to --out=${args.out}, and there is no ${file} (a run writes it, with its .resume.safetensors, at each evaluation and on Ctrl-C)`);
+    if (!existsSync(file)) throw new Error(`--init_from=resume continues the run written to --out=${args.out}, and there is no ${file} (a run writes it, with its .resume.safetensors, at each evaluation and on Ctrl-C)`);
   }
-  const checkpoint = lib.readCheckpoint(out);
-  const state = lib.readTrainState(out, checkpoint.model);
-  const saved = JSON.parse(state.metadata.arguments);
+  const { checkpoint, state, saved } = asFlag(typed, "init_from", () => {
+    const checkpoint = lib.readCheckpoint(out);
+    const state = lib.readTrainState(out, checkpoint.model);
+    if (state.metadata.arguments === undefined) throw new Error(`${lib.trainStatePath(out)} does not say the arguments its run was started with`);
+    return { checkpoint, state, saved: JSON.parse(state.metadata.arguments) };
+  });
   for (const [name, value] of Object.entries(given)) {
     if (!RESUMABLE.includes(name) && value !== saved[name]) {
-      throw new Error(`train: --init_from=resume continues the run as it was started (${checkpoint.metadata.command}): --${name}=${value} differs from its ${saved[name]}`);
+      throw new Error(`--${name}=${value}: --init_from=resume continues the run as it was started (${checkpoint.metadata.command}), with ${name} ${saved[name]}`);
     }
   }
   const resumed = { ...saved, out: args.out, max_iters: given.max_iters ?? saved.max_iters, log_interval: given.log_interval ?? saved.log_interval };
@@ -158,19 +221,25 @@ function resumedRun(lib, out, args, given) {
 
 // Where the checkpoint goes is checked before training, not at the first save.
 function checkOut(given, out) {
-  if (!existsSync(dirname(out)) || !statSync(dirname(out)).isDirectory()) throw new Error(`train: --out=${given}: there is no folder ${dirname(out)} to write into`);
-  if (existsSync(out) && statSync(out).isDirectory()) throw new Error(`train: --out=${given} is a folder; give a file name, e.g. ${given}/model.safetensors`);
+  if (!existsSync(dirname(out)) || !statSync(dirname(out)).isDirectory()) throw new Error(`--out=${given}: there is no folder ${dirname(out)} to write into`);
+  if (existsSync(out) && statSync(out).isDirectory()) throw new Error(`--out=${given}: a folder; give a file name, e.g. ${given}/model.safetensors`);
 }
 
 /** The text of --data (relative to the project): a missing file or a folder is an error naming the option. */
 function readData(data) {
   const path = resolve(repoRoot, data);
-  if (!existsSync(path)) throw new Error(`train: --data=${data}: there is no file ${path}`);
-  if (statSync(path).isDirectory()) throw new Error(`train: --data=${data} is a folder (${path}); give a text file`);
-  return readFileSync(path, "utf8");
+  if (!existsSync(path)) throw new Error(`--data=${data}: there is no file ${path}`);
+  if (statSync(path).isDirectory()) throw new Error(`--data=${data}: a folder (${path}); give a text file`);
+  if (!statSync(path).isFile()) throw new Error(`--data=${data}: ${path} is not a regular file; give a text file`);
+  try {
+    return readFileSync(path, "utf8");
+  } catch (error) {
+    throw new Error(`--data=${data}: cannot read ${path}: ${error.message}`, { cause: error });
+  }
 }
 
 async function main(argv) {
+  const typed = typedArguments(argv);
   const given = givenArguments(argv);
   let args = parseArguments(argv);
   if (args.help) {
@@ -185,7 +254,7 @@ async function main(argv) {
   let evaluations = []; // what the model writes at each evaluation, with the losses (kept in the checkpoint)
   let fineTuned = {}; // for a fine-tune, what the checkpoint's "training" metadata adds
   if (args.init_from === "resume") {
-    const run = resumedRun(lib, out, args, given);
+    const run = resumedRun(lib, out, args, given, typed);
     args = run.args;
     resume = run.state;
     ({ model, tokenizer } = run.checkpoint);
@@ -197,13 +266,6 @@ async function main(argv) {
     const training = JSON.parse(run.checkpoint.metadata.training);
     fineTuned = Object.fromEntries(["init_from", "added", "replaced"].filter((key) => key in training).map((key) => [key, training[key]]));
   } else {
-    const decay = args.lr_decay_iters ?? args.max_iters;
-    if (args.warmup_iters !== undefined && args.warmup_iters >= decay) {
-      throw new Error(
-        `train: --warmup_iters ${args.warmup_iters} must be below --lr_decay_iters ${decay} (default --max_iters); ` +
-          `e.g. --warmup_iters=${Math.floor(decay / 10)}, or leave it out: the default is min(100, lr_decay_iters / 10)`,
-      );
-    }
     const text = readData(args.data);
     command = commandOf(args);
     if (args.init_from === "scratch") {
@@ -222,9 +284,9 @@ async function main(argv) {
       model = lib.GPT.create(config, { seed: args.seed, dtype: args.dtype });
     } else {
       for (const name of MODEL_OPTIONS) {
-        if (name in given) throw new Error(`train: --${name} comes from the checkpoint when fine-tuning (--init_from=${args.init_from}); leave it out`);
+        if (name in given) throw new Error(`--${name}=${given[name]}: ${name} comes from the checkpoint when fine-tuning (--init_from=${args.init_from}); leave it out`);
       }
-      const checkpoint = lib.readCheckpoint(resolve(process.cwd(), args.init_from), { dtype: args.dtype });
+      const checkpoint = asFlag(typed, "init_from", () => lib.readCheckpoint(resolve(process.cwd(), args.init_from), { dtype: args.dtype }));
       const setup = lib.prepareFineTune(checkpoint, text, { unknownChars: args.unknown_chars, replacement: args.replacement_char, seed: args.seed });
       ({ model, tokenizer, dataset } = setup);
       if (args.dropout !== model.config.dropout) {
@@ -243,7 +305,6 @@ async function main(argv) {
       }
     }
   }
-  const decay = args.lr_decay_iters ?? args.max_iters;
   const trainOptions =
     resume !== undefined
       ? { resume, steps: args.max_iters }
@@ -253,7 +314,7 @@ async function main(argv) {
           learningRate: args.learning_rate,
           minLr: args.min_lr,
           warmupSteps: args.warmup_iters,
-          decaySteps: decay,
+          decaySteps: args.lr_decay_iters,
           weightDecay: args.weight_decay,
           beta1: args.beta1,
           beta2: args.beta2,
@@ -263,7 +324,7 @@ async function main(argv) {
           seed: args.seed,
         };
   if (resume !== undefined && args.max_iters <= resume.step) {
-    throw new Error(`train: the run at --out=${args.out} has done ${resume.step} steps already; pass --max_iters above ${resume.step} to go further`);
+    throw new Error(`${"max_iters" in given ? `--max_iters=${args.max_iters}: ` : ""}the run at --out=${args.out} has done ${resume.step} steps already; pass --max_iters above ${resume.step} to go further`);
   }
   const settings = lib.trainSettings(model, trainOptions);
   const statePath = lib.trainStatePath(out);
@@ -335,8 +396,9 @@ async function main(argv) {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv.slice(2)).catch((error) => {
-    console.error(error instanceof Error ? error.message : String(error));
+  const argv = process.argv.slice(2);
+  main(argv).catch((error) => {
+    console.error(inFlagTerms(error instanceof Error ? error.message : String(error), argv));
     process.exit(1);
   });
 }

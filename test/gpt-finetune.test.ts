@@ -22,7 +22,7 @@ import {
 const shakespeare = CharTokenizer.fromText(readDataText("tinyshakespeare.txt"));
 const austen = readDataText("pride-and-prejudice.txt");
 const unknownInAusten =
-  'CharTokenizer.encode: 14 characters are not in the vocabulary of 65 characters: "1" (U+0031) at 47 (19 times), "\\"" (U+0022) at 429 (3531 times), ' +
+  'prepareFineTune: 14 characters are not in the vocabulary of 65 characters: "1" (U+0031) at 47 (19 times), "\\"" (U+0022) at 429 (3531 times), ' +
   '"_" (U+005F) at 770 (808 times), "2" (U+0032) at 4551 (18 times), "4" (U+0034) at 18391 (16 times), "5" (U+0035) at 24347 (17 times), ' +
   '"6" (U+0036) at 29634 (10 times), "7" (U+0037) at 42655 (6 times), "8" (U+0038) at 53817 (7 times), "9" (U+0039) at 64823 (6 times), ' +
   '"0" (U+0030) at 74582 (6 times), "(" (U+0028) at 113972 (18 times), ")" (U+0029) at 114033 (18 times), "*" (U+002A) at 498283 (30 times); ' +
@@ -47,7 +47,7 @@ describe("a vocabulary against a new text", () => {
     expect(extended.chars.slice(0, 65)).toEqual(shakespeare.chars);
     expect(extended.chars.slice(65)).toEqual(['"', "_"]);
     expect(Array.from(extended.encode('Hi "_"'))).toEqual([...Array.from(shakespeare.encode("Hi ")), 65, 66, 65]);
-    expect(() => shakespeare.extend(["a"])).toThrow('CharTokenizer: "a" (U+0061) appears twice in the vocabulary (ids 39 and 65)');
+    expect(() => shakespeare.extend(["a"])).toThrow('CharTokenizer.extend: "a" (U+0061) appears twice in the vocabulary (ids 39 and 65)');
   });
 
   it("grows the model by embedding rows drawn as nanoGPT's init: the old logits unchanged, the tied head follows", () => {
@@ -115,8 +115,10 @@ describe("npm run train: --init_from and --data", () => {
     const out = join(dir, "austen.safetensors");
     const refused = run(`--out=${out}`, `--init_from=${base}`, "--data=data/pride-and-prejudice.txt", ...quick, "--max_iters=10");
     expect(refused.status).toBe(1);
-    expect(refused.stderr).toBe(`${unknownInAusten}\n`);
-    expect(run(`--out=${out}`, `--init_from=${base}`, "--n_layer=2").stderr).toBe(`train: --n_layer comes from the checkpoint when fine-tuning (--init_from=${base}); leave it out\n`);
+    // The command line says it without the lib function's name, and with the flag to pass.
+    const unknownInAustenCli = unknownInAusten.replace("prepareFineTune: ", "").replace("(unknownChars in prepareFineTune, --unknown_chars in npm run train)", "(--unknown_chars)");
+    expect(refused.stderr).toBe(`${unknownInAustenCli}\n`);
+    expect(run(`--out=${out}`, `--init_from=${base}`, "--n_layer=2").stderr).toBe(`--n_layer=2: n_layer comes from the checkpoint when fine-tuning (--init_from=${base}); leave it out\n`);
     const tuned = run(`--out=${out}`, `--init_from=${base}`, "--data=data/pride-and-prejudice.txt", "--unknown_chars=extend", ...quick, "--max_iters=10");
     expect(tuned.stderr).toBe("");
     expect(tuned.stdout).toContain('14 new characters in the vocabulary (ids 65 on): "\\"" "(" ")" "*" "0" "1" "2" "4" "5" "6" "7" "8" "9" "_"');
@@ -150,7 +152,7 @@ describe("npm run train: --init_from and --data", () => {
     expect(step).toBeLessThan(400);
     const command = readCheckpoint(join(whole, "run.safetensors")).metadata.command;
     expect(spawnSync(process.execPath, [script, "--out=run.safetensors", "--dropout=0.2", "--init_from=resume"], { cwd: stopped, encoding: "utf8" }).stderr).toBe(
-      `train: --init_from=resume continues the run as it was started (${command}): --dropout=0.2 differs from its 0.1\n`,
+      `--dropout=0.2: --init_from=resume continues the run as it was started (${command}), with dropout 0.1\n`,
     );
     const resumed = spawnSync(process.execPath, [script, "--out=run.safetensors", "--init_from=resume"], { cwd: stopped, encoding: "utf8" });
     expect(resumed.stderr).toBe("");
@@ -160,10 +162,10 @@ describe("npm run train: --init_from and --data", () => {
     }
     expect(trainStatePath(join(whole, "run.safetensors"))).toBe(join(whole, "run.resume.safetensors"));
     const finished = spawnSync(process.execPath, [script, "--out=run.safetensors", "--init_from=resume"], { cwd: whole, encoding: "utf8" });
-    expect(finished.stderr).toBe("train: the run at --out=run.safetensors has done 400 steps already; pass --max_iters above 400 to go further\n");
+    expect(finished.stderr).toBe("the run at --out=run.safetensors has done 400 steps already; pass --max_iters above 400 to go further\n");
     const missing = spawnSync(process.execPath, [script, "--out=none.safetensors", "--init_from=resume"], { cwd: whole, encoding: "utf8" });
     expect(missing.stderr).toBe(
-      `train: --init_from=resume continues the run written to --out=none.safetensors, and there is no ${join(whole, "none.safetensors")} (a run writes it, with its .resume.safetensors, at each evaluation and on Ctrl-C)\n`,
+      `--init_from=resume continues the run written to --out=none.safetensors, and there is no ${join(whole, "none.safetensors")} (a run writes it, with its .resume.safetensors, at each evaluation and on Ctrl-C)\n`,
     );
   }, 180_000);
 });

@@ -5,6 +5,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import * as lib from "../lib/index.js";
 import {
   AdamW,
   CharTokenizer,
@@ -174,8 +175,8 @@ describe("sizes too large fail at once with the size and the bytes, before alloc
     ["GPT.create nLayer 1e7", () => GPT.create({ ...config, nLayer: 1e7 }), "GPT.create: a float32 model of vocabSize 17, blockSize 8, nLayer 10000000, nEmbd 8 (7840000208 parameters, their gradients and AdamW's moments) needs 125 GB, more than the 2 GB the lib allocates at once"],
     ["readCheckpoint of a small file whose config says nLayer 1e7", () => readCheckpoint(big), `readCheckpoint: ${big}: GPT.fromParameters: a float32 model of vocabSize 17, blockSize 8, nLayer 10000000, nEmbd 8 (7840000208 parameters, their gradients and AdamW's moments) needs 125 GB, more than the 2 GB the lib allocates at once`],
     ["forward with 2e6 windows", () => model32().forward(new Int32Array(16e6), 2e6, 8), "GPT.forward: a batch of 2000000 x 8 tokens (the activations backward needs, nLayer 1) needs 26.7 GB, more than the 2 GB the lib allocates at once"],
-    ["estimateLoss batchSize 1e6", () => estimateLoss(model32(), dataset, { batchSize: 1e6, batches: 1 }), "estimateLoss: a batch of 1000000 x 8 tokens (the activations backward needs, nLayer 1) needs 13.3 GB, more than the 2 GB the lib allocates at once"],
-    ["train batchSize 1e7", () => train(model32(), dataset, { steps: 1, warmupSteps: 0, batchSize: 1e7 }), "train: a batch of 10000000 x 8 tokens (the activations backward needs, nLayer 1) needs 2.56 GB, more than the 2 GB the lib allocates at once"],
+    ["estimateLoss batchSize 1e6", () => estimateLoss(model32(), dataset, { batchSize: 1e6, batches: 1 }), "estimateLoss: a batch of batchSize 1000000 x blockSize 8 tokens (the activations backward needs, nLayer 1) needs 13.3 GB, more than the 2 GB the lib allocates at once"],
+    ["train batchSize 1e7", () => train(model32(), dataset, { steps: 1, warmupSteps: 0, batchSize: 1e7 }), "train: a batch of batchSize 10000000 x blockSize 8 tokens (the activations backward needs, nLayer 1) needs 2.56 GB, more than the 2 GB the lib allocates at once"],
     ["getBatch with 1e8 windows", () => dataset.getBatch("train", 1e8, 8, new Generator(1)), "TextDataset.getBatch: a batch of 100000000 x 8 tokens (inputs and targets) needs 6.4 GB, more than the 2 GB the lib allocates at once"],
     ["generate maxNewTokens 1e9", () => generate(model32(), tokenizer, "h", { maxNewTokens: 1e9 }), "generate: 1000000001 token ids (the prompt's 1 and maxNewTokens 1000000000) needs 4 GB, more than the 2 GB the lib allocates at once"],
   ]);
@@ -222,7 +223,8 @@ describe("a plain object, null, a folder or a missing file: an error naming the 
     ["nextTokenLogits of null tokens", () => nextTokenLogits(model32(), null as never), "nextTokenLogits: tokens must be an array of token ids, got null"],
     ["tokenEmbeddings of a plain object", () => tokenEmbeddings({} as never), "tokenEmbeddings: model must be a GPT (GPT.create, loadCheckpoint), got an object"],
     ["characterLabel(null)", () => characterLabel(null as never), "characterLabel: ch must be a character, got null"],
-    ["parameterShapes(null)", () => parameterShapes(null as never), "parameterShapes: config must be a GPTConfig, e.g. gptConfig({ vocabSize: 65 }), got null"],
+    ["parameterShapes(null)", () => parameterShapes(null as never), "parameterShapes: a config is required, e.g. gptConfig({ vocabSize: 65 })"],
+    ["parameterShapes({})", () => parameterShapes({} as never), "parameterShapes: vocabSize is required (the number of distinct tokens), e.g. { vocabSize: 65 }"],
     ["forwardSteps of null", () => forwardSteps(null as never, [1]), "forwardSteps: model must be a GPT (GPT.create, loadCheckpoint), got null"],
     ["blockSteps of a plain object", () => blockSteps({} as never, 0, null as never), "blockSteps: model must be a GPT (GPT.create, loadCheckpoint), got an object"],
     ["parameterMatrix of an unknown name", () => parameterMatrix(model32(), "lm_head.bias"), "parameterMatrix: no parameter named \"lm_head.bias\"; e.g. transformer.wte.weight"],
@@ -292,26 +294,6 @@ describe("errors name the function called and show the bad value as it is", () =
 });
 
 
-describe("npm run train: bad options and paths fail at once, before training, naming the option", () => {
-  const script = join(import.meta.dirname, "..", "scripts", "train.mjs");
-  const out = join(dir, "cli.safetensors");
-  const cases: [string, string[], string][] = [
-    ["--block_size=100000000", [`--out=${out}`, "--block_size=100000000", "--warmup_iters=0"], "GPT.create: a float32 model of vocabSize 65, blockSize 100000000, nLayer 4, nEmbd 128 (12800795904 parameters, their gradients and AdamW's moments) needs 205 GB, more than the 2 GB the lib allocates at once"],
-    ["--batch_size=10000000", [`--out=${out}`, "--batch_size=10000000", "--warmup_iters=0"], "trainSettings: a batch of 10000000 x 64 tokens (the activations backward needs, nLayer 4) needs 328 GB, more than the 2 GB the lib allocates at once"],
-    ["--out in a missing folder", [`--out=${join(dir, "missing", "x.safetensors")}`], `train: --out=${join(dir, "missing", "x.safetensors")}: there is no folder ${join(dir, "missing")} to write into`],
-    ["--out a folder", [`--out=${dir}`], `train: --out=${dir} is a folder; give a file name, e.g. ${dir}/model.safetensors`],
-    ["--data a folder", [`--out=${out}`, "--data=lib"], `train: --data=lib is a folder (${join(import.meta.dirname, "..", "lib")}); give a text file`],
-    ["--data missing", [`--out=${out}`, "--data=nothing.txt"], `train: --data=nothing.txt: there is no file ${join(import.meta.dirname, "..", "nothing.txt")}`],
-    ["--max_iters=0", [`--out=${out}`, "--max_iters=0"], 'train: --max_iters must be an integer >= 1, got "0"'],
-    ["--beta1=1", [`--out=${out}`, "--beta1=1", "--warmup_iters=0"], "trainSettings: option beta1 must be in [0, 1), got 1"],
-  ];
-  it.each(cases)("%s", (_, args, message) => {
-    const { status, stderr } = spawnSync(process.execPath, [script, ...args], { encoding: "utf8" });
-    expect(stderr).toBe(`${message}\n`);
-    expect(status).toBe(1);
-  }, 30_000);
-});
-
 describe("a process short of address space still makes models", () => {
   it("six float32 models under ulimit -v 30 GB: the ones past the WebAssembly reservations live in plain arrays", () => {
     const lib = join(import.meta.dirname, "..", "lib", "dist", "index.js");
@@ -325,4 +307,27 @@ console.log(models.every((m) => m.parameters.every((p) => p.data.every(Number.is
     expect(stderr).toBe("");
     expect(stdout).toBe("true\n");
   }, 60_000);
+});
+
+describe("what the sweep of the public surface found (test/bad-input-sweep.test.ts), with the exact messages", () => {
+  const missing = join(dir, "none.safetensors");
+  table([
+    ["crossEntropyBackward(null), not crossEntropy", () => lib.crossEntropyBackward(null as never, [0]), "crossEntropyBackward: expected a Matrix for logits, got null"],
+    ["geluBackward of 1e308", () => lib.geluBackward(lib.Matrix.from([[1, 2]]), lib.Matrix.from([[1e308, -1e308]])), "geluBackward: dx overflows float64: NaN at [0][0] of the 1x2 result; the inputs are too large"],
+    ["weightsFingerprint({})", () => lib.weightsFingerprint({} as never), "weightsFingerprint: model must be a GPT (GPT.create, loadCheckpoint), got an object"],
+    ["readTrainState(null), not trainStatePath", () => lib.readTrainState(null as never, model32()), "readTrainState: expected the checkpoint's path, got null"],
+    ["readTrainState of a missing file, not readSafetensors", () => lib.readTrainState(missing, model32()), `readTrainState: no file ${join(dir, "none.resume.safetensors")} (from ${process.cwd()})`],
+    ["prepareFineTune of a missing file, not readCheckpoint", () => lib.prepareFineTune(missing, text), `prepareFineTune: no file ${missing} (from ${process.cwd()})`],
+    ["fineTune of a missing file, not prepareFineTune", () => lib.fineTune(missing, text, { steps: 1 }), `fineTune: no file ${missing} (from ${process.cwd()})`],
+    ["fineTune with steps 0, not train", () => lib.fineTune({ model: modelKnowing(tokenizer.chars.join("")), tokenizer }, text, { steps: 0 }), "fineTune: option steps must be >= 1, got 0"],
+    ["KVCache.append of an id outside the vocabulary, not GPT.forward", () => new lib.KVCache(model32()).append([99]), `KVCache.append: tokens: token id 99 at position 0 is outside the vocabulary [0, ${config.vocabSize})`],
+    ["a replacement of two characters", () => lib.prepareFineTune({ model: modelKnowing(tokenizer.chars.join("")), tokenizer }, text, { replacement: "ab" }), 'prepareFineTune: option replacement must be one character, got "ab"'],
+  ]);
+
+  it("null options count as none: sampleToken, nextTokenProbabilities, saveCheckpoint", () => {
+    expect(lib.sampleToken([1, 5, 2], null as never)).toBeTypeOf("number");
+    expect(Array.from(lib.nextTokenProbabilities([0, 0], null as never))).toEqual([0.5, 0.5]);
+    lib.saveCheckpoint(join(dir, "null-options.safetensors"), model32(), null as never);
+    expect(readCheckpoint(join(dir, "null-options.safetensors")).model.config).toEqual(config);
+  });
 });

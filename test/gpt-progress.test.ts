@@ -96,9 +96,9 @@ describe("npm run train (scripts/train.mjs, on the built lib)", () => {
   it("refuses an unknown option, suggesting the near one, and a missing --out", () => {
     const unknown = run("--n_layers=2", "--out=x.safetensors");
     expect(unknown.status).toBe(1);
-    expect(unknown.stderr).toBe("train: unknown option --n_layers (did you mean --n_layer?); see --help for the options\n");
-    expect(run("--max_iters=10").stderr).toBe("train: --out is required, e.g. --out=out/shakespeare.safetensors (see --help)\n");
-    expect(run("--out=x", "--dropout=lots").stderr).toBe('train: --dropout must be a number, got "lots"\n');
+    expect(unknown.stderr).toBe("--n_layers is not an option (did you mean --n_layer?); see --help for the options\n");
+    expect(run("--max_iters=10").stderr).toBe("--out is required, e.g. --out=out/shakespeare.safetensors (see --help)\n");
+    expect(run("--out=x", "--dropout=lots").stderr).toBe("--dropout=lots: dropout must be a number\n");
   }, 30_000);
 
   it("trains, prints progress lines when not on a terminal, and writes a checkpoint that loads", () => {

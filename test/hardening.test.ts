@@ -529,3 +529,24 @@ describe("the attention API's last odd inputs: each refused naming the function 
     expect(attention(q, q, q, null as never).output.row(0)).toEqual([1, 2]);
   });
 });
+
+describe("what the sweep of the public surface found (test/bad-input-sweep.test.ts), with the exact messages", () => {
+  const sq = Matrix.from([[1, 2], [3, 4]]);
+  const calledBy = (helper: string, got: string) => `${helper}: the first argument is the name of the function whose input is checked, e.g. "myAttention", got ${got}`;
+  table([
+    ["checkOptions without the caller's name", () => lib.checkOptions(undefined as never, {}, {}), calledBy("checkOptions", "undefined")],
+    ["checkOptions without a spec", () => lib.checkOptions("myAttention", {}, null as never), 'checkOptions: spec must be an object of the options\' kinds, e.g. { causal: "boolean" }, got null'],
+    ["requireOptions without an example", () => lib.requireOptions("myAttention", {}, {}, undefined as never), 'requireOptions: example must be a string, e.g. "{ steps: 10 }", got undefined'],
+    ["assertFinite without the caller's name", () => lib.assertFinite(sq as never, "Q", sq), calledBy("assertFinite", "a Matrix")],
+    ["checkMatmulInputs without the caller's name", () => lib.checkMatmulInputs(sq as never, sq, sq), calledBy("checkMatmulInputs", "a Matrix")],
+    ["checkBatch without the caller's name", () => lib.checkBatch([sq] as never, [sq]), calledBy("checkBatch", "an array")],
+    ["mapBatch without the caller's name", () => lib.mapBatch([sq] as never, [sq], (m) => m), calledBy("mapBatch", "an array")],
+    ["describeOutside(null)", () => lib.describeOutside(null as never), "describeOutside: fields are required, e.g. an entry of checkPrintedOutput's outside list"],
+    ["describeOutside({})", () => lib.describeOutside({} as never), "describeOutside: field row is required; fields row, col, value, min, max, excess, side must be given"],
+    ["gemm(null)", () => lib.gemm(null as never, null as never, null as never, 1, 1, 1), "gemm: C must be a Float32Array or a Float64Array, got null"],
+    ["gemm with m NaN", () => lib.gemm(new Float64Array(4), new Float64Array(4), new Float64Array(4), NaN, 2, 2), "gemm: m must be an integer >= 0, got number NaN"],
+    ["concatColumns of a sparse array", () => concatColumns([, sq] as never), "concatColumns: expected a Matrix for parts[0], got undefined"],
+    ["differenceHeatmap of 1e308 and -1e308, not heatmap", () => differenceHeatmap(Matrix.from([[1e308, -1e308]]), Matrix.from([[0, 0]])), "differenceHeatmap: the colors would span [-1e+308, 1e+308], whose width overflows float64; scale the values down or give a domain"],
+    ["heatmaps of a sparse array", () => lib.heatmaps([, sq] as never), "heatmaps: matrix 0 must be a Matrix, got undefined"],
+  ]);
+});

@@ -1,5 +1,5 @@
 // portablePow: x ** y to the last bit of V8's own pow (Node 20 and 22) on any engine. Node 24's ** is the C library's,
-// which differs in the last bit for about one argument in ten; training must not use it where that bit reaches a loss.
+// which differs in the last bit for a few arguments in a hundred; training must not use it where that bit reaches a loss.
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";

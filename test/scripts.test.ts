@@ -1,7 +1,7 @@
 // The paths a learner meets before any notebook runs: which notebooks are the series, and clear messages for
 // an old Node, a busy port, a missing kernel; the install line is the same in the hint, the README and CI.
-import { spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFile, spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,6 +11,7 @@ import { kernelProblem } from "../scripts/kernel.mjs";
 import { nodeVersionProblem } from "../scripts/nodeVersion.mjs";
 import { requestedPort } from "../scripts/port.mjs";
 import { ownNotebooksDir, repoRoot, seriesNotebooks } from "../scripts/repo.mjs";
+import { inFlagTerms, options } from "../scripts/train.mjs";
 
 const readme = readFileSync(join(repoRoot, "README.md"), "utf8");
 
@@ -105,5 +106,102 @@ describe("the install line", () => {
   it("comes with what the README says about npm's zeromq warning and Debian's nbconvert", () => {
     expect(readme).toContain("zeromq");
     expect(readme).toContain("python3 -m nbconvert");
+  });
+});
+
+describe("npm run train: a bad option fails at once, before training, naming the option as typed", () => {
+  const script = join(repoRoot, "scripts", "train.mjs");
+  const dir = mkdtempSync(join(tmpdir(), "train-options-"));
+  const out = join(dir, "x.safetensors");
+  const run = (args: string[]) =>
+    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      execFile(process.execPath, [script, ...args], { timeout: 120_000 }, (error, stdout, stderr) => resolve({ status: error === null ? 0 : (error.code as number), stdout, stderr }));
+    });
+  const lib = (...names: string[]) => names.map((name) => join(repoRoot, name));
+  // Every option with a bad value (and the command line's own mistakes): the exact message, nothing on stdout.
+  const cases: [string[], string][] = [
+    [[], "--out is required, e.g. --out=out/shakespeare.safetensors (see --help)"],
+    [["--n_layers=2"], "--n_layers is not an option (did you mean --n_layer?); see --help for the options"],
+    [["--seed=1", "--seed=2"], "--seed is given twice"],
+    [["--seed"], "--seed needs a value"],
+    [["layers"], 'unexpected argument "layers"; options look like --name=value (see --help)'],
+    [["--help=maybe"], "--help=maybe: help must be true or false"],
+    [["--out="], "--out=: out must be a non-empty string"],
+    [[`--out=${join(dir, "missing", "x.safetensors")}`], `--out=${join(dir, "missing", "x.safetensors")}: there is no folder ${join(dir, "missing")} to write into`],
+    [[`--out=${dir}`], `--out=${dir}: a folder; give a file name, e.g. ${dir}/model.safetensors`],
+    [["--init_from=nothing.safetensors"], `--init_from=nothing.safetensors: no file ${join(repoRoot, "nothing.safetensors")} (from ${repoRoot})`],
+    [["--init_from=lib"], `--init_from=lib: ${lib("lib")[0]} is a folder, not a file`],
+    [["--init_from=resume"], `--init_from=resume continues the run written to --out=${out}, and there is no ${out} (a run writes it, with its .resume.safetensors, at each evaluation and on Ctrl-C)`],
+    [["--data=nothing.txt"], `--data=nothing.txt: there is no file ${lib("nothing.txt")[0]}`],
+    [["--data=lib"], `--data=lib: a folder (${lib("lib")[0]}); give a text file`],
+    [["--data=/dev/zero"], "--data=/dev/zero: /dev/zero is not a regular file; give a text file"],
+    [["--init_from=/dev/zero"], "--init_from=/dev/zero: /dev/zero is not a regular file (a device or a pipe has no end to read to)"],
+    [["--unknown_chars=skip"], "--unknown_chars=skip: unknown_chars must be one of error, extend, replace"],
+    [["--replacement_char="], "--replacement_char=: replacement_char must be a non-empty string"],
+    [["--n_layer=0"], "--n_layer=0: n_layer must be >= 1"],
+    [["--n_layer=1.5"], "--n_layer=1.5: n_layer must be an integer"],
+    [["--n_layer=10000000"], "--n_layer=10000000: a float32 model of vocab_size 65, block_size 64, n_layer 10000000, n_embd 128 (1968640016640 parameters, their gradients and AdamW's moments) needs 31.5 TB, more than the 2 GB the lib allocates at once"],
+    [["--n_head=3"], "--n_head=3: n_embd 128 is not divisible by n_head 3"],
+    [["--n_head", "0"], "--n_head=0: n_head must be >= 1"],
+    [["--n_embd=130"], "--n_embd=130: n_embd 130 is not divisible by n_head 4"],
+    [["--n_embd=-8"], "--n_embd=-8: n_embd must be >= 1"],
+    [["--block_size=100000000"], "--block_size=100000000: a float32 model of vocab_size 65, block_size 100000000, n_layer 4, n_embd 128 (12800795904 parameters, their gradients and AdamW's moments) needs 205 GB, more than the 2 GB the lib allocates at once"],
+    [["--block_size=0"], "--block_size=0: block_size must be >= 1"],
+    [["--dropout=2"], "--dropout=2: dropout must be in [0, 1)"],
+    [["--dropout=NaN"], "--dropout=NaN: dropout must be a number"],
+    [["--bias=yes"], "--bias=yes: bias must be true or false"],
+    [["--norm=mid"], "--norm=mid: norm must be one of pre, post"],
+    [["--batch_size=abc"], "--batch_size=abc: batch_size must be an integer"],
+    [["--batch_size=10000000"], "--batch_size=10000000: a batch of batch_size 10000000 x block_size 64 tokens (the activations backward needs, n_layer 4) needs 328 GB, more than the 2 GB the lib allocates at once"],
+    [["--max_iters=0"], "--max_iters=0: max_iters must be >= 1"],
+    [["--max_iters=1e30"], "--max_iters=1e30: max_iters must be an integer"],
+    [["--learning_rate=-1"], "--learning_rate=-1: learning_rate must be >= 0"],
+    [["--learning_rate=Infinity"], "--learning_rate=Infinity: learning_rate must be a number"],
+    [["--min_lr=0.01"], "--min_lr=0.01: min_lr 0.01 is above learning_rate 0.001"],
+    [["--warmup_iters=2000"], "--warmup_iters=2000: warmup_iters 2000 must be below lr_decay_iters 2000 (which defaults to max_iters); pass a smaller warmup_iters, e.g. --warmup_iters=200, or leave it out (the default fits), or a lr_decay_iters above 2000"],
+    [["--warmup_iters=-1"], "--warmup_iters=-1: warmup_iters must be >= 0"],
+    [["--lr_decay_iters=0"], "--lr_decay_iters=0: lr_decay_iters must be >= 1"],
+    [["--weight_decay=-0.1"], "--weight_decay=-0.1: weight_decay must be >= 0"],
+    [["--beta1=1"], "--beta1=1: beta1 must be in [0, 1)"],
+    [["--beta2=-0.5"], "--beta2=-0.5: beta2 must be in [0, 1)"],
+    [["--grad_clip=-1"], "--grad_clip=-1: grad_clip must be >= 0"],
+    [["--eval_interval=0"], "--eval_interval=0: eval_interval must be >= 1"],
+    [["--eval_iters=0"], "--eval_iters=0: eval_iters must be >= 1"],
+    [["--log_interval=0"], "--log_interval=0: log_interval must be >= 1"],
+    [["--seed=-1"], "--seed=-1: seed must be >= 0"],
+    [["--dtype=float16"], "--dtype=float16: dtype must be one of float32, float64"],
+    [["--threads=0"], "--threads=0: 0 threads; give an integer from 1 to 256"],
+  ];
+
+  it("covers every option", () => {
+    const named = new Set(cases.flatMap(([args]) => args.map((arg) => /^--(\w+)/.exec(arg)?.[1])));
+    expect(Object.keys(options).filter((name) => !named.has(name))).toEqual([]);
+  });
+
+  it.concurrent.each(cases)("%j", async (args, message) => {
+    const given = args[0]?.startsWith("--out") || args.length === 0 ? args : [`--out=${out}`, ...args];
+    const { status, stdout, stderr } = await run(given);
+    expect(stderr).toBe(`${message}\n`);
+    expect(stdout).toBe("");
+    expect(status).toBe(1);
+    expect(existsSync(out)).toBe(false);
+  }, 120_000);
+
+  it("says which file of a run to resume is spoiled, naming --init_from=resume", async () => {
+    const run1 = join(dir, "run.safetensors");
+    const shape = ["--n_layer=1", "--n_head=1", "--n_embd=8", "--block_size=8", "--batch_size=2", "--max_iters=2", "--eval_iters=1"];
+    expect((await run([`--out=${run1}`, ...shape])).status).toBe(0);
+    writeFileSync(join(dir, "run.resume.safetensors"), "hi\n");
+    const { status, stdout, stderr } = await run([`--out=${run1}`, "--init_from=resume", "--max_iters=4"]);
+    expect(stderr).toBe(`--init_from=resume: ${join(dir, "run.resume.safetensors")}: 3 bytes is too short for a .safetensors file (truncated?): it starts with an 8-byte header length\n`);
+    expect([status, stdout]).toEqual([1, ""]);
+  }, 120_000);
+
+  it("names the flags the lib's error speaks of, in their words: lib names become flags, { name: value } becomes --flag=value", () => {
+    const argv = ["--out=x", "--n_head", "3", "--bias"];
+    expect(inFlagTerms("GPT.create: nEmbd 128 is not divisible by nHead 3", argv)).toBe("--n_head=3: n_embd 128 is not divisible by n_head 3");
+    expect(inFlagTerms("trainSettings: pass { warmupSteps: 5 }; steps is 10, after 5 steps", argv)).toBe("pass --warmup_iters=5; max_iters is 10, after 5 steps");
+    expect(inFlagTerms("readCheckpoint: bias and norm differ", argv)).toBe("--bias: bias and norm differ");
+    expect(inFlagTerms("--out=x: there is no folder", argv)).toBe("--out=x: there is no folder");
   });
 });

@@ -1,11 +1,12 @@
 // A batch: several sequences of the same shape, as tutorials stack them into a (batch, tokens, width) tensor.
 import { checkMatrix, shapeText, type Matrix } from "../core/matrix.js";
-import { describe } from "../core/options.js";
+import { checkCallerName, describe } from "../core/options.js";
 import { selfAttentionOf, type AttentionOptions, type AttentionSteps, type ProjectionWeights } from "./attention.js";
 import { multiHeadAttentionOf, type MultiHeadOptions, type MultiHeadSteps, type MultiHeadWeights } from "./multihead.js";
 
 /** Throws unless batch is a non-empty array of matrices that all share the first one's shape. */
 export function checkBatch(op: string, batch: readonly Matrix[]): void {
+  checkCallerName("checkBatch", op);
   if (!Array.isArray(batch)) throw new TypeError(`${op}: the batch must be an array of matrices, got ${describe(batch)}`);
   if (batch.length === 0) throw new RangeError(`${op}: the batch is empty; pass an array of matrices`);
   // An index loop, not forEach: forEach skips the holes of a sparse array.
@@ -20,6 +21,7 @@ export function checkBatch(op: string, batch: readonly Matrix[]): void {
 
 /** f applied to each sequence in order (so random draws follow PyTorch's batch-first layout), after checking the shapes. */
 export function mapBatch<T>(op: string, batch: readonly Matrix[], f: (x: Matrix, index: number) => T): T[] {
+  checkCallerName("mapBatch", op);
   checkBatch(op, batch);
   if (typeof f !== "function") throw new TypeError(`${op}: f must be a function, got ${describe(f)}`);
   return batch.map(f);

@@ -1,12 +1,13 @@
 // Matrix multiplication: the one operation that attention (and a GPT) spends its time in.
 // matmulReference is the definition to read; matmul gives the same numbers, faster (lib/kernels/).
 import { Matrix, checkMatrix, checkResult, convert, emptyMatrix, hasNonFinite, resultDtype, shapeText, wrap } from "./matrix.js";
-import { checkOptions } from "./options.js";
+import { checkCallerName, checkOptions } from "./options.js";
 import { gemmPacked } from "../kernels/packed.js";
 import { wasmKernels, wasmMatmul } from "../kernels/wasm.js";
 
 /** Matrices, shapes that fit and finite values: a NaN or Infinity in a product would spread silently. */
 export function checkMatmulInputs(op: string, a: Matrix, b: Matrix, names: readonly [string, string] = ["A", "B"]): void {
+  checkCallerName("checkMatmulInputs", op);
   checkMatrix(op, names[0], a);
   checkMatrix(op, names[1], b);
   if (a.cols !== b.rows) {

@@ -1,6 +1,6 @@
 // The one data structure of the lib: a dense matrix stored row by row in a typed array.
 import { formatMatrix, shapeText } from "./format.js";
-import { checkOptions, describe, type CustomKind } from "./options.js";
+import { checkCallerName, checkOptions, describe, type CustomKind } from "./options.js";
 
 export { shapeText };
 
@@ -296,6 +296,8 @@ export function checkMatrix(op: string, name: string, m: unknown, options: { mas
 
 /** Throws unless every value is finite: the guard at public entries so that NaN never appears later. */
 export function assertFinite(op: string, name: string, m: Matrix): void {
+  checkCallerName("assertFinite", op);
+  if (typeof name !== "string") throw new TypeError(`assertFinite: name must be a string, what the matrix is, e.g. "Q", got ${describe(name)}`);
   checkMatrix(op, name, m);
 }
 

@@ -114,7 +114,8 @@ export function joinColumns(op: string, parts: readonly Matrix[]): Matrix {
 export function concatColumns(parts: readonly Matrix[]): Matrix {
   if (!Array.isArray(parts)) throw new TypeError(`concatColumns: expected an array of matrices, got ${describe(parts)}`);
   if (parts.length === 0) throw new RangeError("concatColumns: no matrices to join");
-  parts.forEach((p, i) => checkMatrix("concatColumns", `parts[${i}]`, p, { masked: true }));
+  // An index loop, not forEach: forEach skips the holes of a sparse array.
+  for (let i = 0; i < parts.length; i++) checkMatrix("concatColumns", `parts[${i}]`, parts[i], { masked: true });
   return joinColumns("concatColumns", parts);
 }
 

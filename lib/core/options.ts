@@ -132,6 +132,8 @@ function closest(name: string, known: readonly string[]): string | undefined {
  * An option set to undefined counts as not given.
  */
 export function checkOptions<T extends object>(fn: string, options: T | null | undefined, spec: OptionSpec, wording: OptionWording = {}): T {
+  checkCallerName("checkOptions", fn);
+  if (typeof spec !== "object" || spec === null) throw new TypeError(`checkOptions: spec must be an object of the options' kinds, e.g. { causal: "boolean" }, got ${describe(spec)}`);
   if (options === undefined || options === null) return {} as T;
   const what = wording.what ?? "option";
   const known = Object.keys(spec);
@@ -182,6 +184,18 @@ function rangeText({ min, max, greater, less }: OptionRule): string {
 
 /** For a parameter that is not optional: a clear error when the options object itself is missing. */
 export function requireOptions<T extends object>(fn: string, options: T | null | undefined, spec: OptionSpec, example: string, wording: OptionWording = {}): T {
+  checkCallerName("requireOptions", fn);
+  if (typeof example !== "string") throw new TypeError(`requireOptions: example must be a string, e.g. "{ steps: 10 }", got ${describe(example)}`);
   if (options === undefined || options === null) throw new TypeError(`${fn}: ${wording.what ?? "option"}s are required, e.g. ${example}`);
   return checkOptions(fn, options, spec, wording);
+}
+
+/**
+ * The checkers a learner may use in their own functions (checkOptions, checkBatch, ...) take that function's name
+ * first, and their errors begin with it: it must be a name, or they would answer as "undefined: ...".
+ */
+export function checkCallerName(checker: string, op: unknown): asserts op is string {
+  if (typeof op !== "string" || op === "") {
+    throw new TypeError(`${checker}: the first argument is the name of the function whose input is checked, e.g. "myAttention", got ${describe(op)}`);
+  }
 }

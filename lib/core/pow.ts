@@ -1,9 +1,9 @@
 // x ** y to the same last bit on every JavaScript engine, for the few places where that bit reaches an output.
 // Node 24's V8 hands Math.pow and ** to the C library (its --use-std-math-pow, on by default), while Node 20 and 22 use
-// V8's own pow, from fdlibm: the two differ in the last bit for about one argument in ten. AdamW's bias corrections
-// (beta ** step) differ from step 4 on, and with them every later loss of a seeded training run. This is fdlibm's pow
-// as V8 adapted it (base::ieee754::legacy::pow), so it returns what Node 20 and 22 return, in double arithmetic that
-// IEEE 754 rounds the same everywhere.
+// V8's own pow, from fdlibm: the two differ in the last bit for a few arguments in a hundred. AdamW's bias corrections
+// (beta ** step) differ from step 4 on, and a seeded float64 training run then differs in every later loss (float32
+// rounds the difference away, almost always). This is fdlibm's pow as V8 adapted it (base::ieee754::legacy::pow), so
+// it returns what Node 20 and 22 return, in double arithmetic that IEEE 754 rounds the same everywhere.
 //
 // The algorithm and its constants are fdlibm's e_pow.c:
 // Copyright (C) 1993 by Sun Microsystems, Inc. All rights reserved.

@@ -1,7 +1,7 @@
 // Checks a printed attention diagram against what its own formula allows: how to tell that numbers cannot be right.
 import { Matrix, checkMatrix, shapeText } from "../core/matrix.js";
 import { checkSameShape, maxAbsDifference, rowSums, transpose } from "../core/ops.js";
-import { describe } from "../core/options.js";
+import { describe, requireOptions, type OptionKind } from "../core/options.js";
 import { softmaxRows } from "../core/softmax.js";
 import { singularValues, symmetricEigenvalues } from "../core/linalg.js";
 import { selfAttention, sameAsInputWeights, type AttentionSteps } from "../attention/attention.js";
@@ -135,6 +135,9 @@ export interface OutsideRange {
 
 /** "7.3395 is above the largest possible 0.87 by 6.4695", or "below the smallest possible ...". */
 export function describeOutside(o: OutsideRange): string {
+  const example = "an entry of checkPrintedOutput's outside list";
+  const field = (kind: OptionKind) => ({ kind, required: true });
+  requireOptions("describeOutside", o, { row: field("integer"), col: field("integer"), value: field("finite"), min: field("finite"), max: field("finite"), excess: field("finite"), side: field(["above", "below"]) }, example, { what: "field" });
   const limit = o.side === "above" ? `the largest possible ${o.max}` : `the smallest possible ${o.min}`;
   return `${o.value} is ${o.side} ${limit} by ${o.excess.toFixed(4)}`;
 }

@@ -1,5 +1,6 @@
 // A trained GPT as a .safetensors file with nanoGPT's parameter names and PyTorch's shapes, so that a model trained
 // here continues in PyTorch and one trained there loads here. The config and the characters travel in the metadata.
+import { onBehalfOf } from "../core/errors.js";
 import type { DType } from "../core/matrix.js";
 import { decodeSafetensors, writeSafetensors, type Safetensors, type StoredTensor, type Tensor } from "../io/safetensors.js";
 import { checkWritable, readBytes } from "../io/files.js";
@@ -33,9 +34,9 @@ export interface SaveCheckpointOptions {
  */
 export function saveCheckpoint(path: string, model: GPT, options: SaveCheckpointOptions = {}): void {
   const fn = "saveCheckpoint";
-  const { metadata = {}, trainState } = checkOptions(fn, options, { tokenizer: "object", metadata: "object", trainState: "object" });
+  const { tokenizer: given, metadata = {}, trainState } = checkOptions(fn, options, { tokenizer: "object", metadata: "object", trainState: "object" });
   checkModel(fn, model);
-  const tokenizer = options.tokenizer ?? model.tokenizer;
+  const tokenizer = given ?? model.tokenizer;
   for (const [key, value] of Object.entries(metadata)) {
     if (RESERVED.includes(key)) throw new RangeError(`${fn}: metadata ${key} is written by saveCheckpoint itself; choose another key`);
     if (typeof value !== "string") throw new TypeError(`${fn}: metadata ${key} must be a string (JSON.stringify it), got ${describe(value)}`);
@@ -125,11 +126,7 @@ function configOf(file: Safetensors, source: string, options: LoadCheckpointOpti
 
 // What a check inside says about the file's contents, prefixed with the file and what in it was wrong.
 function fromFile<T>(source: string, what: string, make: () => T): T {
-  try {
-    return make();
-  } catch (error) {
-    throw new RangeError(`${source}: ${what}: ${(error as Error).message.replace(/^[\w.]+: /, "")}`);
-  }
+  return onBehalfOf(source, make, `${what}: `);
 }
 
 /** nanoGPT's causal-mask buffer (PyTorch < 2.0 saves it as attn.bias): ones on and below the diagonal. */

@@ -1,6 +1,7 @@
 // Writing text, as nanoGPT's generate: crop the context to the last blockSize tokens, take the logits of the last
 // position, divide by the temperature, keep the top k, softmax, draw one token (or take the most likely), repeat.
 // A GPT generates through a KV cache (kvCache.ts) unless told { cache: false }: the same logits, computed once each.
+import { onBehalfOf } from "../core/errors.js";
 import { checkBytes } from "../core/memory.js";
 import { checkOptions, describe } from "../core/options.js";
 import { DEFAULT_SEED, GENERATOR_KIND, SEED_HINT, SEED_RULE, Generator, defaultGenerator } from "../core/random.js";
@@ -60,8 +61,9 @@ function argmax(values: ArrayLike<number>): number {
  */
 export function nextTokenProbabilities(logits: ArrayLike<number>, options: { temperature?: number; topK?: number } = {}): Float64Array {
   const fn = "nextTokenProbabilities";
-  const { temperature = 1, topK } = checkOptions(fn, options, { temperature: "finite", topK: "integer" });
-  checkSampling(fn, options);
+  const checked = checkOptions(fn, options, { temperature: "finite", topK: "integer" });
+  const { temperature = 1, topK } = checked;
+  checkSampling(fn, checked);
   checkLogits(fn, logits);
   const n = logits.length;
   const scaled = new Float64Array(n);
@@ -85,8 +87,9 @@ export function nextTokenProbabilities(logits: ArrayLike<number>, options: { tem
  */
 export function sampleToken(logits: ArrayLike<number>, options: SampleOptions = {}): number {
   const fn = "sampleToken";
-  const { greedy = false, generator = defaultGenerator, temperature, topK } = checkOptions(fn, options, sampleSpec, SEED_HINT);
-  checkSampling(fn, options);
+  const checked = checkOptions(fn, options, sampleSpec, SEED_HINT);
+  const { greedy = false, generator = defaultGenerator, temperature, topK } = checked;
+  checkSampling(fn, checked);
   checkLogits(fn, logits);
   if (greedy) return argmax(logits);
   const probs = nextTokenProbabilities(logits, { temperature, topK });
@@ -169,12 +172,7 @@ function generateWith(
   for (let i = 0; i < prompt.length; i++) tokens[i] = prompt[i];
   for (let n = prompt.length; n < tokens.length; n++) {
     const logits = next(tokens.subarray(Math.max(0, n - blockSize), n));
-    let token: number;
-    try {
-      token = sampleToken(logits, greedy ? { greedy } : { temperature, topK, generator });
-    } catch (error) {
-      throw new RangeError(`${fn}: the logits of token ${n}: ${(error as Error).message.replace(/^sampleToken: /, "")}`);
-    }
+    const token = onBehalfOf(fn, () => sampleToken(logits, greedy ? { greedy } : { temperature, topK, generator }), `the logits of token ${n}: `);
     tokens[n] = token;
     onToken?.(token);
   }
@@ -225,12 +223,7 @@ export function generate(model: LogitsModel, tokenizer: CharTokenizer, prompt: s
         const T = context.length;
         return model.forward(context, 1, T).logits.subarray((T - 1) * V, T * V);
       };
-  let ids: Int32Array;
-  try {
-    ids = tokenizer.encode(prompt);
-  } catch (error) {
-    throw new RangeError(`${fn}: the prompt's ${(error as Error).message.replace(/^CharTokenizer.encode: /, "")}`);
-  }
+  const ids = onBehalfOf(fn, () => tokenizer.encode(prompt), "the prompt's ");
   const tokens = generateWith(fn, next, ids, model.config.blockSize, {
     ...rest,
     onToken: onToken === undefined ? undefined : (token: number) => onToken(tokenizer.chars[token], token),

@@ -10,6 +10,7 @@
 // and gives the new token position (count mod n_ctx), so past the context its cached text differs from its uncached
 // one. Here the cache is exact: the same logits as the plain forward of the cropped context, within rounding.
 import { Matrix } from "../core/matrix.js";
+import { checkTokenIds } from "./checks.js";
 import { causalSoftmaxRow } from "./layers/attention.js";
 import { GPT } from "./model.js";
 import type { Float } from "./parameters.js";
@@ -121,6 +122,7 @@ export class KVCache {
     if (this.size + T > blockSize) {
       throw new RangeError(`${fn}: ${T} tokens after the ${this.size} kept would pass the context of ${blockSize}; reset() or keep fewer`);
     }
+    checkTokenIds(fn, "tokens", tokens, this.model.config.vocabSize);
     return this.model.forward(tokens, 1, T, { cache: this }).logits;
   }
 

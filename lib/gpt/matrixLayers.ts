@@ -1,6 +1,7 @@
 // The GPT's layers on matrices (one row per token), for notebooks and for reading one layer at a time. Each calls
 // its file in lib/gpt/layers/, so the numbers are the ones the model computes; results keep the input's dtype.
-import { Matrix, checkMatrix, shapeText, type DType } from "../core/matrix.js";
+import { Matrix, checkMatrix, checkResult, shapeText, type DType } from "../core/matrix.js";
+import { onBehalfOf } from "../core/errors.js";
 import { checkOptions } from "../core/options.js";
 import type { Float } from "./parameters.js";
 import { crossEntropyBackward as crossEntropyBackwardFlat, crossEntropyForward } from "./layers/crossEntropy.js";
@@ -81,7 +82,7 @@ export function geluBackward(dout: Matrix, x: Matrix): Matrix {
   geluForward(floats(x.dtype, n), tanhU, x.data, n);
   const dx = new Matrix(x.rows, x.cols, floats(x.dtype, n));
   geluBackwardFlat(dx.data, dout.astype(x.dtype).data, x.data, tanhU, n);
-  return dx;
+  return checkResult(op, "dx", dx);
 }
 
 function checkTargets(op: string, targets: readonly number[], logits: Matrix): void {
@@ -104,7 +105,7 @@ export function crossEntropy(logits: Matrix, targets: readonly number[]): { loss
 
 /** The gradient of crossEntropy's mean loss with respect to the logits: (probabilities - onehot(target)) / rows. */
 export function crossEntropyBackward(logits: Matrix, targets: readonly number[]): Matrix {
-  const { probabilities } = crossEntropy(logits, targets);
+  const { probabilities } = onBehalfOf("crossEntropyBackward", () => crossEntropy(logits, targets));
   const dlogits = new Matrix(logits.rows, logits.cols, floats(logits.dtype, logits.data.length));
   crossEntropyBackwardFlat(dlogits.data, probabilities.data, targets, logits.rows, logits.cols);
   return dlogits;

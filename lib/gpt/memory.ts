@@ -24,10 +24,13 @@ export function checkModelMemory(fn: string, config: GPTConfig, dtype: DType): v
   checkBytes(fn, what, 4 * count * BYTES[dtype]);
 }
 
-/** forward's activations for B windows of T tokens (all that backward needs) must fit. */
-export function checkForwardMemory(fn: string, config: GPTConfig, dtype: DType, B: number, T: number): void {
+/**
+ * forward's activations for B windows of T tokens (all that backward needs) must fit. asOptions: B and T came as
+ * the options batchSize and blockSize, and the error names them.
+ */
+export function checkForwardMemory(fn: string, config: GPTConfig, dtype: DType, B: number, T: number, asOptions = false): void {
   // A first bound without building the table: a batch whose embeddings alone are too large says so at once.
-  const what = `a batch of ${B} x ${T} tokens (the activations backward needs, nLayer ${config.nLayer})`;
+  const what = `a batch of ${asOptions ? `batchSize ${B} x blockSize ${T}` : `${B} x ${T}`} tokens (the activations backward needs, nLayer ${config.nLayer})`;
   checkBytes(fn, what, B * T * config.nEmbd * BYTES[dtype]);
   checkBytes(fn, what, values(activationShapes(config, B, T, true)) * BYTES[dtype]);
 }

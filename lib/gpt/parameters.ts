@@ -1,7 +1,7 @@
 // The GPT's learnable tensors under nanoGPT's state_dict names and PyTorch's shapes, row-major, and their init.
 import type { DType, MatrixData } from "../core/matrix.js";
 import { Generator, normalFill } from "../core/random.js";
-import type { GPTConfig } from "./config.js";
+import { checkConfig, type GPTConfig } from "./config.js";
 
 /** A flat row-major tensor of the model's dtype (the lib's MatrixData). */
 export type Float = MatrixData;
@@ -18,7 +18,7 @@ export interface Parameter {
 
 /** Names and shapes in nanoGPT's named_parameters() order (lm_head.weight is transformer.wte.weight, tied). */
 export function parameterShapes(config: GPTConfig): { name: string; shape: number[] }[] {
-  if (config === null || typeof config !== "object") throw new TypeError(`parameterShapes: config must be a GPTConfig, e.g. gptConfig({ vocabSize: 65 }), got ${config === null ? "null" : typeof config}`);
+  checkConfig("parameterShapes", config);
   const { vocabSize: V, blockSize, nLayer, nEmbd: C, bias } = config;
   const list: { name: string; shape: number[] }[] = [];
   const add = (name: string, shape: number[], isBias = false): void => {

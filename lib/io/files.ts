@@ -13,6 +13,7 @@ export function readBytes(fn: string, path: string): Uint8Array {
   checkPath(fn, path);
   if (!existsSync(path)) throw new Error(`${fn}: no file ${path} (from ${process.cwd()})`);
   if (statSync(path).isDirectory()) throw new Error(`${fn}: ${path} is a folder, not a file`);
+  if (!statSync(path).isFile()) throw new Error(`${fn}: ${path} is not a regular file (a device or a pipe has no end to read to)`);
   try {
     return readFileSync(path);
   } catch (error) {

@@ -1,5 +1,6 @@
 // The matrix product a GPT's layers call, on flat row-major arrays with no Matrix objects and no copies of
 // transposes: forward needs X W^T (nn.Linear keeps W as out x in), backward needs dY W and dY^T X.
+import { checkOptions, describe } from "../core/options.js";
 import { gemmPacked } from "./packed.js";
 import { wasmGemm, wasmKernels } from "./wasm.js";
 
@@ -21,7 +22,13 @@ let scratch = new Float64Array(0);
  * the packed kernel in float64 rounded once where WebAssembly SIMD is missing. Array lengths are checked, not shapes.
  */
 export function gemm<T extends Float32Array | Float64Array>(c: T, a: T, b: T, m: number, k: number, n: number, options: GemmOptions = {}): void {
-  const { transposeA = false, transposeB = false, accumulate = false } = options;
+  const { transposeA = false, transposeB = false, accumulate = false } = checkOptions("gemm", options, { transposeA: "boolean", transposeB: "boolean", accumulate: "boolean" });
+  for (const [name, x] of [["C", c], ["A", a], ["B", b]] as const) {
+    if (!(x instanceof Float32Array || x instanceof Float64Array)) throw new TypeError(`gemm: ${name} must be a Float32Array or a Float64Array, got ${describe(x)}`);
+  }
+  for (const [name, x] of [["m", m], ["k", k], ["n", n]] as const) {
+    if (!Number.isSafeInteger(x) || x < 0) throw new RangeError(`gemm: ${name} must be an integer >= 0, got ${describe(x)}`);
+  }
   if (a.length < m * k || b.length < k * n || c.length < m * n) {
     throw new RangeError(`gemm: ${m}x${k} times ${k}x${n} needs A ${m * k}, B ${k * n}, C ${m * n} values; got ${a.length}, ${b.length}, ${c.length}`);
   }

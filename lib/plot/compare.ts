@@ -1,6 +1,7 @@
 // Matrices compared: side by side on one color scale, or their difference on a diverging scale.
 import { Matrix } from "../core/matrix.js";
 import type { OptionSpec } from "../core/options.js";
+import { onBehalfOf } from "../core/errors.js";
 import { checkSameShape, zip } from "../core/ops.js";
 import { checkCount, checkPlotOptions, checkPlottable } from "./checks.js";
 import { toFigure, type Figure } from "./figure.js";
@@ -31,8 +32,9 @@ export function heatmaps(matrices: readonly Matrix[], options: CompareOptions = 
 function heatmapsFigure(op: string, matrices: readonly Matrix[], options: CompareOptions): Figure {
   const checked = checkPlotOptions(op, options, compareSpec);
   if (!Array.isArray(matrices) || matrices.length === 0) throw new RangeError(`${op}: expected a non-empty array of matrices`);
-  matrices.forEach((m, k) => checkPlottable(op, `matrix ${k}`, m));
-  matrices.forEach((m) => checkSameShape(op, matrices[0], m));
+  // Index loops, not forEach: forEach skips the holes of a sparse array.
+  for (let k = 0; k < matrices.length; k++) checkPlottable(op, `matrix ${k}`, matrices[k]);
+  for (let k = 0; k < matrices.length; k++) checkSameShape(op, matrices[0], matrices[k]);
   const titles = checked.titles ?? matrices.map((_, k) => String(k));
   checkCount(op, "titles", titles.length, matrices.length, "heatmaps");
   const { panelRowLabels } = checked;
@@ -63,5 +65,5 @@ export function differenceHeatmap(a: Matrix, b: Matrix, options: HeatmapOptions 
   checkPlottable("differenceHeatmap", "the second matrix", b);
   // Two masked (-Infinity) scores agree: their difference is 0, not Infinity - Infinity = NaN.
   const difference = zip("differenceHeatmap", a, b, (x, y) => (x === y ? 0 : x - y));
-  return heatmap(difference, { scheme: "diverging", legend: "difference (first − second)", ...options });
+  return onBehalfOf("differenceHeatmap", () => heatmap(difference, { scheme: "diverging", legend: "difference (first − second)", ...options }));
 }

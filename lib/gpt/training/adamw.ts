@@ -133,7 +133,7 @@ export class AdamW {
   }
 
   // Adam's bias corrections at a step: the running means start at 0. portablePow, not **: Node 24's ** differs in the
-  // last bit from step 4 on, and a seeded run would then train differently on Node 20 and 24.
+  // last bit from step 4 on, and a seeded float64 run would then train differently on Node 20 and 24.
   private corrections(step: number, lr: number): { stepSize: number; correction2: number } {
     return { stepSize: lr / (1 - portablePow(this.betas[0], step)), correction2: Math.sqrt(1 - portablePow(this.betas[1], step)) };
   }

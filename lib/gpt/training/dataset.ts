@@ -1,5 +1,6 @@
 // The text as training data, as nanoGPT's shakespeare_char: the first 90% of the tokens to train on, the last 10% to
 // validate; a batch is B windows of T+1 tokens at seeded random places, the targets being the inputs shifted by one.
+import { onBehalfOf } from "../../core/errors.js";
 import { checkBytes } from "../../core/memory.js";
 import { checkOptions, describe } from "../../core/options.js";
 import { DEFAULT_SEED, GENERATOR_HINT, SEED_RULE, Generator, checkGenerator } from "../../core/random.js";
@@ -52,6 +53,12 @@ export function checkDatasetFitsModel(fn: string, model: LossModel, dataset: Tex
   }
 }
 
+/** A split must hold a window of blockSize tokens and its next token: checked before any batch is drawn. */
+export function checkSplitFits(fn: string, dataset: TextDataset, split: Split, blockSize: number): void {
+  const length = (split === "train" ? dataset.train : dataset.val).length;
+  if (length < blockSize + 1) throw new RangeError(`${fn}: the ${split} split has ${length} tokens, it needs more than blockSize ${blockSize}`);
+}
+
 export class TextDataset {
   readonly tokenizer: CharTokenizer;
   /** The tokens to train on: the first trainFraction of the text. */
@@ -82,12 +89,7 @@ export class TextDataset {
     if (typeof text !== "string" || text.length === 0) throw new TypeError(`${fn}: text must be a non-empty string, got ${describe(text)}`);
     if (tokenizer !== undefined) checkTokenizer(fn, tokenizer);
     const chars = tokenizer ?? CharTokenizer.fromText(text);
-    let tokens: Int32Array;
-    try {
-      tokens = chars.encode(text);
-    } catch (error) {
-      throw new RangeError(`${fn}: the text's ${(error as Error).message.replace(/^CharTokenizer.encode: /, "")}`);
-    }
+    const tokens = onBehalfOf(fn, () => chars.encode(text), "the text's ");
     return new TextDataset(tokens, chars, { trainFraction });
   }
 
@@ -107,9 +109,9 @@ export class TextDataset {
     checkPositiveInteger(fn, "blockSize", blockSize);
     checkGenerator(fn, generator);
     checkBytes(fn, `a batch of ${batchSize} x ${blockSize} tokens (inputs and targets)`, 2 * 4 * batchSize * blockSize);
+    checkSplitFits(fn, this, split, blockSize);
     const data = split === "train" ? this.train : this.val;
     const range = data.length - blockSize;
-    if (range < 1) throw new RangeError(`${fn}: the ${split} split has ${data.length} tokens, it needs more than blockSize ${blockSize}`);
     const inputs = new Int32Array(batchSize * blockSize);
     const targets = new Int32Array(batchSize * blockSize);
     for (let b = 0; b < batchSize; b++) {
@@ -160,7 +162,8 @@ export function estimateLoss(model: LossModel, dataset: TextDataset, options: Es
     seed: SEED_RULE,
     split: ["train", "val"],
   }, GENERATOR_HINT);
-  if (model instanceof GPT) checkForwardMemory(fn, model.config, model.dtype, batchSize, blockSize);
+  if (model instanceof GPT) checkForwardMemory(fn, model.config, model.dtype, batchSize, blockSize, true);
+  checkSplitFits(fn, dataset, split, blockSize);
   const generator = new Generator(seed);
   let total = 0;
   for (let k = 0; k < batches; k++) {

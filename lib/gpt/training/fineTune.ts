@@ -1,13 +1,14 @@
 // Fine-tuning, as nanoGPT's init_from: a trained model, its config and its vocabulary, continued on another text.
 // A text may hold characters the model never saw: an error that lists them all, or new rows of the embedding
 // (initialised as nanoGPT initialises wte; the tied LM head grows with it), or a replacement character.
+import { onBehalfOf, restated } from "../../core/errors.js";
 import { checkOptions } from "../../core/options.js";
 import { DEFAULT_SEED, GENERATOR_HINT, SEED_RULE, Generator, normalFill } from "../../core/random.js";
 import { gptConfig } from "../config.js";
 import { GPT } from "../model.js";
 import { readCheckpoint } from "../checkpoint.js";
 import { TextDataset } from "./dataset.js";
-import { CharTokenizer } from "./tokenizer.js";
+import { CharTokenizer, ONE_CHARACTER } from "./tokenizer.js";
 import { train, type TrainOptions, type TrainProgress, type TrainResult } from "./train.js";
 import type { TrainState } from "./trainState.js";
 
@@ -42,7 +43,7 @@ export type FineTuneSource = string | { model: GPT; tokenizer?: CharTokenizer };
 
 const DATA_SPEC = {
   unknownChars: ["error", "extend", "replace"],
-  replacement: "string",
+  replacement: ONE_CHARACTER,
   seed: SEED_RULE,
   trainFraction: { kind: "finite", min: 0, max: 1 },
 } as const;
@@ -78,20 +79,20 @@ function copyOf(model: GPT): GPT {
 export function prepareFineTune(source: FineTuneSource, text: string, options: FineTuneDataOptions = {}): FineTuneSetup {
   const fn = "prepareFineTune";
   const { unknownChars = "error", replacement = " ", seed, trainFraction } = checkOptions(fn, options, DATA_SPEC, GENERATOR_HINT);
-  const { model, tokenizer } = typeof source === "string" ? readCheckpoint(source) : (source ?? {});
+  const { model, tokenizer } = typeof source === "string" ? onBehalfOf(fn, () => readCheckpoint(source)) : (source ?? {});
   if (!(model instanceof GPT)) throw new TypeError(`${fn}: expected a checkpoint's path or { model, tokenizer } (readCheckpoint gives both)`);
   if (!(tokenizer instanceof CharTokenizer)) {
     throw new RangeError(`${fn}: the checkpoint has no vocabulary, so its token ids mean no characters; give { model, tokenizer } with the tokenizer it was trained with`);
   }
   if (typeof text !== "string" || text.length === 0) throw new RangeError(`${fn}: the text is empty`);
   const unknown = tokenizer.unknownCharacters(text);
-  if (unknown.length > 0 && unknownChars === "error") tokenizer.encode(text); // the error that lists them all
+  if (unknown.length > 0 && unknownChars === "error") onBehalfOf(fn, () => tokenizer.encode(text)); // the error that lists them all
   if (unknownChars === "extend") {
     const extended = tokenizer.extend(unknown);
     const grown = extendVocabulary(model, unknown.length, { seed });
     return { model: grown, tokenizer: extended, dataset: TextDataset.fromText(text, { tokenizer: extended, trainFraction }), added: unknown, replaced: [] };
   }
-  const tokens = tokenizer.encode(text, unknownChars === "replace" ? { replacement } : {});
+  const tokens = onBehalfOf(fn, () => tokenizer.encode(text, unknownChars === "replace" ? { replacement } : {}));
   return { model: copyOf(model), tokenizer, dataset: new TextDataset(tokens, tokenizer, { trainFraction }), added: [], replaced: unknownChars === "replace" ? unknown : [] };
 }
 
@@ -107,7 +108,10 @@ export async function fineTune(
 ): Promise<FineTuneSetup & TrainResult> {
   if (options === undefined || options === null) throw new TypeError("fineTune: options are required, e.g. { steps: 200 }");
   const { unknownChars, replacement, trainFraction, ...trainOptions } = options;
-  const setup = prepareFineTune(source, text, { unknownChars, replacement, trainFraction, seed: options.seed });
-  const result = await train(setup.model, setup.dataset, trainOptions, onProgress);
-  return { ...setup, ...result };
+  const setup = onBehalfOf("fineTune", () => prepareFineTune(source, text, { unknownChars, replacement, trainFraction, seed: options.seed }));
+  try {
+    return { ...setup, ...(await train(setup.model, setup.dataset, trainOptions, onProgress)) };
+  } catch (error) {
+    throw restated("fineTune", error);
+  }
 }

@@ -5,7 +5,7 @@ import { checkOptions } from "../../core/options.js";
 import { checkForwardModel } from "../checks.js";
 import { crossEntropyForward } from "../layers/crossEntropy.js";
 import type { GPT } from "../model.js";
-import { checkDataset, checkDatasetFitsModel, type Split, type TextDataset } from "./dataset.js";
+import { checkDataset, checkDatasetFitsModel, checkSplitFits, type Split, type TextDataset } from "./dataset.js";
 
 export interface SplitLossOptions {
   /** Which split (default "val"). */
@@ -33,8 +33,8 @@ export function splitLoss(model: GPT, dataset: TextDataset, options: SplitLossOp
   const split = o.split ?? "val", T = o.blockSize ?? model.config.blockSize, minContext = o.minContext ?? 0, B = o.batchSize ?? 12;
   if (T > model.config.blockSize) throw new RangeError(`${fn}: blockSize ${T} is longer than the model's context ${model.config.blockSize}`);
   if (minContext >= T) throw new RangeError(`${fn}: minContext ${minContext} must be below blockSize ${T}`);
+  checkSplitFits(fn, dataset, split, T);
   const data = split === "train" ? dataset.train : dataset.val;
-  if (data.length < T + 1) throw new RangeError(`${fn}: the ${split} split has ${data.length} tokens, it needs more than blockSize ${T}`);
   const starts: number[] = [];
   for (let s = 0; s + T < data.length; s += T - minContext) starts.push(s);
   if (starts[starts.length - 1] + T < data.length - 1) starts.push(data.length - 1 - T); // the tail, aligned to the end

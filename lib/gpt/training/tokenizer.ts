@@ -1,6 +1,10 @@
 // A character-level tokenizer, as nanoGPT's shakespeare_char/prepare.py: the vocabulary is the text's distinct
 // characters, sorted, and a character's token id is its place in that list.
-import { checkOptions, describe } from "../../core/options.js";
+import { onBehalfOf } from "../../core/errors.js";
+import { checkOptions, describe, type CustomKind } from "../../core/options.js";
+
+/** The kind of an option that holds one character (one code point), e.g. a replacement. */
+export const ONE_CHARACTER: CustomKind = { test: (value) => typeof value === "string" && [...value].length === 1, text: "one character" };
 
 /** A character as a reader can see it in an error: control and invisible characters escaped, with the code point. */
 export function describeCharacter(ch: string): string {
@@ -62,7 +66,7 @@ export class CharTokenizer {
    */
   encode(text: string, options: { replacement?: string } = {}): Int32Array {
     if (typeof text !== "string") throw new TypeError(`CharTokenizer.encode: text must be a string, got ${describe(text)}`);
-    const { replacement } = checkOptions("CharTokenizer.encode", options, { replacement: "string" });
+    const { replacement } = checkOptions("CharTokenizer.encode", options, { replacement: ONE_CHARACTER });
     const replacementId = replacement === undefined ? undefined : this.ids.get(replacement);
     if (replacement !== undefined && replacementId === undefined) {
       throw new RangeError(`CharTokenizer.encode: the replacement ${describeCharacter(replacement)} is not in the vocabulary either`);
@@ -92,7 +96,7 @@ export class CharTokenizer {
   /** This vocabulary and then the given new characters (sorted by code point): every old id keeps its character. */
   extend(chars: readonly string[]): CharTokenizer {
     if (!Array.isArray(chars)) throw new TypeError("CharTokenizer.extend: expected an array of characters, e.g. tokenizer.unknownCharacters(text)");
-    return new CharTokenizer([...this.chars, ...[...chars].sort(byCodePoint)]);
+    return onBehalfOf("CharTokenizer.extend", () => new CharTokenizer([...this.chars, ...[...chars].sort(byCodePoint)]));
   }
 
   /** The text of token ids; an id outside [0, vocabSize) is an error saying which and where. */

@@ -4,7 +4,7 @@
 import { checkOptions } from "../../core/options.js";
 import { DEFAULT_SEED, GENERATOR_HINT, SEED_RULE, Generator } from "../../core/random.js";
 import { AdamW } from "./adamw.js";
-import { checkDataset, checkDatasetFitsModel, estimateLoss, type TextDataset } from "./dataset.js";
+import { checkDataset, checkDatasetFitsModel, checkSplitFits, estimateLoss, type TextDataset } from "./dataset.js";
 import type { GPT } from "../model.js";
 import { checkModel } from "../checks.js";
 import { checkForwardMemory } from "../memory.js";
@@ -133,7 +133,7 @@ function settingsOf(fn: string, model: GPT, options: TrainOptions): TrainSetting
   if (settings.blockSize > model.config.blockSize) {
     throw new RangeError(`${fn}: blockSize ${settings.blockSize} is longer than the model's context ${model.config.blockSize}`);
   }
-  checkForwardMemory(fn, model.config, model.dtype, settings.batchSize, settings.blockSize);
+  checkForwardMemory(fn, model.config, model.dtype, settings.batchSize, settings.blockSize, true);
   if (settings.minLr > settings.learningRate) throw new RangeError(`${fn}: minLr ${settings.minLr} is above learningRate ${settings.learningRate}`);
   if (settings.warmupSteps >= settings.decaySteps) {
     const decay = o.decaySteps === undefined ? ` (which defaults to steps)` : "";
@@ -179,6 +179,7 @@ export async function train(
   const s = settingsOf("train", model, options);
   const resume = options.resume;
   checkDatasetFitsModel("train", model, dataset);
+  for (const split of ["train", "val"] as const) checkSplitFits("train", dataset, split, s.blockSize);
   model.tokenizer = dataset.tokenizer; // what its token ids mean from now on, for saveCheckpoint
   if (onProgress !== undefined && typeof onProgress !== "function") throw new TypeError("train: onProgress must be a function");
   const schedule = { maxLr: s.learningRate, minLr: s.minLr, warmupSteps: s.warmupSteps, decaySteps: s.decaySteps };

@@ -3,8 +3,10 @@
 // It is saved beside the checkpoint, not in it: the checkpoint stays the model's state_dict that PyTorch loads as is
 // (and that a reader shares), and the moments, twice the weights' size, are only for whoever continues the run.
 import { readSafetensors, writeSafetensors, type Tensor } from "../../io/safetensors.js";
-import { checkOptions } from "../../core/options.js";
+import { onBehalfOf } from "../../core/errors.js";
+import { checkOptions, describe } from "../../core/options.js";
 import { tensorShapeText } from "../../core/shape.js";
+import { checkModel } from "../checks.js";
 import type { GeneratorState } from "../../core/random.js";
 import type { AdamWStateDict } from "./adamw.js";
 import type { GPT } from "../model.js";
@@ -25,12 +27,13 @@ const RESERVED = ["format", "step", "settings", "generator", "weights"];
 
 /** The file beside a checkpoint that holds its run's state: run.safetensors -> run.resume.safetensors. */
 export function trainStatePath(checkpointPath: string): string {
-  if (typeof checkpointPath !== "string" || checkpointPath === "") throw new TypeError("trainStatePath: expected the checkpoint's path");
+  if (typeof checkpointPath !== "string" || checkpointPath === "") throw new TypeError(`trainStatePath: expected the checkpoint's path, got ${describe(checkpointPath)}`);
   return `${checkpointPath.replace(/\.safetensors$/, "")}.resume.safetensors`;
 }
 
 /** FNV-1a over the bytes of every weight: ties a state file to the weights it was saved with. */
 export function weightsFingerprint(model: GPT): string {
+  checkModel("weightsFingerprint", model);
   let hash = 0x811c9dc5;
   for (const p of model.parameters) {
     const bytes = new Uint8Array(p.data.buffer, p.data.byteOffset, p.data.byteLength);
@@ -77,8 +80,9 @@ export function saveTrainState(path: string, model: GPT, state: TrainState, opti
  */
 export function readTrainState(checkpointPath: string, model: GPT): TrainState & { metadata: Record<string, string> } {
   const fn = "readTrainState";
-  const path = trainStatePath(checkpointPath);
-  const file = readSafetensors(path);
+  checkModel(fn, model);
+  const path = onBehalfOf(fn, () => trainStatePath(checkpointPath));
+  const file = onBehalfOf(fn, () => readSafetensors(path));
   if (file.metadata.format !== FORMAT) throw new RangeError(`${fn}: ${path} is not a training state (its metadata format is ${file.metadata.format})`);
   if (file.metadata.weights !== weightsFingerprint(model)) {
     throw new RangeError(`${fn}: ${path} was saved with other weights than ${checkpointPath}'s: the two files are from different moments of a run`);
