@@ -154,7 +154,7 @@ function resourcePeak() {
 // One float32 training step of the recipe, as bench/torch_train.py times it: forward with the loss, backward,
 // clipping to norm 1, AdamW. Prints the same JSON fields as torch_train.py.
 async function runTraining(threads) {
-  const { GPT, AdamW, clipGradNorm, gptConfig, setThreads } = await import(lib);
+  const { GPT, AdamW, clipGradNorm, gptConfig, setThreads, wideKernel } = await import(lib);
   setThreads(threads);
   const { config, batch: B, steps } = TRAINING;
   const T = config.blockSize;
@@ -188,7 +188,7 @@ async function runTraining(threads) {
   }
   const seconds = median(times), cpuSeconds = median(cpuTimes);
   console.log(JSON.stringify({
-    node: process.version, threads, seconds_per_step: seconds, tokens_per_second: (B * T) / seconds,
+    node: process.version, kernel: wideKernel() ? "4x16 revectorized" : "4x8", threads, seconds_per_step: seconds, tokens_per_second: (B * T) / seconds,
     cpu_seconds_per_step: cpuSeconds, cpu_tokens_per_second: (B * T) / cpuSeconds, peak_rss_bytes: resourcePeak(), peak_step_bytes: peakStep,
   }));
 }
@@ -343,7 +343,7 @@ function trainingRows() {
   const medianRun = (runs) => [...runs].sort((a, b) => a.tokens_per_second - b.tokens_per_second)[Math.floor(runs.length / 2)];
   for (const row of rows) row.median = medianRun(row.runs);
   const torch = rows.find((row) => row.side === "PyTorch")?.median;
-  const name = (row) => (row.side === "lib" ? "this lib (wasm)" : `PyTorch ${torch.torch}`);
+  const name = (row) => (row.side === "lib" ? `this lib (wasm ${row.median.kernel}, node ${row.median.node})` : `PyTorch ${torch.torch}`);
   const header = ["row", "threads", "ms/step", "tokens/s", "tokens/s per run", "CPU ms/step", "tokens/CPU-s", "peak RSS", "step adds"];
   const lines = rows.map((row) => {
     const run = row.median;

@@ -1,9 +1,9 @@
 // Does V8's revectorizer (--experimental-wasm-revectorize, Node 22.13+: pairs of SIMD128 operations on adjacent
 // memory fused into 256-bit AVX2 ones) speed up the products of a training step? An experiment, not a product path:
-// it compiles asm/kernels.ts as the lib does (the 4x8 micro-kernel) and a 4x16 variant (panels 16 columns wide, each
-// row's four accumulators stored side by side), each plain and fused (relaxed SIMD, where the node has it), and times
-// one training step's products on each by CPU time, variants alternating in one process. On a node that has the
-// flag, the same process then turns it on and compiles every variant again, revectorized.
+// it compiles asm/kernels.ts as the lib does, plain and fused (relaxed SIMD, where the node has it), and times one
+// training step's products on each with both of its micro-kernels (gemm's nr: 4x8, and 4x16, each row's four
+// accumulators stored side by side) by CPU time, variants alternating in one process. On a node that has the flag,
+// the same process then turns it on and compiles every module again, revectorized.
 //   node bench/revectorize.mjs                                  this node
 //   node bench/revectorize.mjs /path/to/node22 /path/to/node24  this node, then each one given, a fresh process each
 // Outputs are checked bit-identical to the 4x8 kernel's. Results and verdict: bench/README.md, "Revectorize, measured".
@@ -20,58 +20,6 @@ const REVECTORIZE = "--experimental-wasm-revectorize";
 // The build of asm/build.mjs (plain: no relaxed SIMD)
 const FLAGS = ["-O3", "--noAssert", "--runtime", "stub", "--enable", "simd", "--enable", "threads", "--importMemory", "--sharedMemory", "--maximumMemory", "65536"];
 const source = readFileSync(fileURLToPath(new URL("../asm/kernels.ts", import.meta.url)), "utf8");
-
-/** kernels.ts with NR-column panels of 16: the constant, B's two packing fast paths, and a 4x16 micro-kernel. */
-function source4x16() {
-  const edits = [
-    ["const NR: i32 = 8;", "const NR: i32 = 16;"],
-    [
-      "        v128.store(dst + (<usize>(p * NR) << 2), v128.load(row, 16), 16);\n",
-      "        v128.store(dst + (<usize>(p * NR) << 2), v128.load(row, 16), 16);\n" +
-        "        v128.store(dst + (<usize>(p * NR) << 2), v128.load(row, 32), 32);\n" +
-        "        v128.store(dst + (<usize>(p * NR) << 2), v128.load(row, 48), 48);\n",
-    ],
-    [
-      "        transpose4(column + (<usize>(4 * cs) << 2), <usize>cs << 2, dst + (<usize>(p * NR + 4) << 2), NR << 2);\n",
-      "        transpose4(column + (<usize>(4 * cs) << 2), <usize>cs << 2, dst + (<usize>(p * NR + 4) << 2), NR << 2);\n" +
-        "        transpose4(column + (<usize>(8 * cs) << 2), <usize>cs << 2, dst + (<usize>(p * NR + 8) << 2), NR << 2);\n" +
-        "        transpose4(column + (<usize>(12 * cs) << 2), <usize>cs << 2, dst + (<usize>(p * NR + 12) << 2), NR << 2);\n",
-    ],
-  ];
-  let text = source;
-  for (const [from, to] of edits) {
-    if (text.split(from).length !== 2) throw new Error(`revectorize: asm/kernels.ts no longer has exactly one ${JSON.stringify(from)}`);
-    text = text.replace(from, to);
-  }
-  const start = text.indexOf("function microKernel(");
-  const end = text.indexOf("\n}\n", start) + 3;
-  if (start < 0 || end < 3) throw new Error("revectorize: asm/kernels.ts no longer has microKernel");
-  // Row r's accumulators cr0..cr3 hold its columns 0-3, 4-7, 8-11, 12-15: loaded, updated with the same splat of A
-  // and stored side by side, 16 bytes apart, which is what the revectorizer pairs: isomorphic operations on
-  // adjacent memory, cr0 with cr1 and cr2 with cr3, into two 256-bit accumulators per row.
-  const rows = [0, 1, 2, 3], vectors = [0, 1, 2, 3];
-  const kernel = [
-    "function microKernel(ap: usize, bp: usize, kc: i32, c: usize, ldc: i32): void {",
-    "  const row = <usize>ldc << 2;",
-    "  const c0 = c, c1 = c + row, c2 = c + 2 * row, c3 = c + 3 * row;",
-    ...rows.map((r) => `  let ${vectors.map((j) => `c${r}${j} = v128.load(c${r}, ${16 * j})`).join(", ")};`),
-    "  const end = ap + (<usize>(kc * MR) << 2);",
-    "  while (ap < end) {",
-    `    const ${vectors.map((j) => `b${j} = v128.load(bp, ${16 * j})`).join(", ")};`,
-    "    let a: v128;",
-    ...rows.flatMap((r) => [
-      `    a = v128.load32_splat(ap, ${4 * r});`,
-      `    ${vectors.map((j) => `c${r}${j} = madd(a, b${j}, c${r}${j});`).join(" ")}`,
-    ]),
-    "    ap += 16;",
-    "    bp += 64;",
-    "  }",
-    ...rows.map((r) => `  ${vectors.map((j) => `v128.store(c${r}, c${r}${j}, ${16 * j});`).join(" ")}`),
-    "}",
-    "",
-  ].join("\n");
-  return text.slice(0, start) + kernel + text.slice(end);
-}
 
 async function compile(text, fused) {
   let binary = null;
@@ -119,26 +67,26 @@ const fill = (offset, floats) => {
   for (let i = 0; i < floats; i++) heap[offset / 4 + i] = random();
 };
 
-function gemm(kernels, p) {
+function gemm(variant, p) {
   const { a, b, c, packedA, packedB, tile } = layout;
-  kernels.gemm(a, b, c, p.m, p.k, p.n, p.transposeA, p.transposeB, p.accumulate, packedA, packedB, tile);
+  variant.kernels.gemm(a, b, c, p.m, p.k, p.n, p.transposeA, p.transposeB, p.accumulate, packedA, packedB, tile, variant.nr);
 }
 
 /** Every distinct product's output bytes, from the same inputs and the same starting C. */
-function outputs(kernels) {
+function outputs(variant) {
   return DISTINCT.map((p) => {
     seed = 7;
     fill(layout.a, p.m * p.k);
     fill(layout.b, p.k * p.n);
     fill(layout.c, p.m * p.n);
-    gemm(kernels, p);
+    gemm(variant, p);
     return new Uint8Array(heap.slice(layout.c / 4, layout.c / 4 + p.m * p.n).buffer);
   });
 }
 
-function stepCpuMs(kernels) {
+function stepCpuMs(variant) {
   const t0 = process.cpuUsage();
-  for (const p of STEP) gemm(kernels, p);
+  for (const p of STEP) gemm(variant, p);
   const t = process.cpuUsage(t0);
   return (t.user + t.system) / 1000;
 }
@@ -170,7 +118,7 @@ const fmt = (x, digits = 1) => x.toFixed(digits);
 const knowsRevectorize = (node) => spawnSync(node, ["--v8-options"], { encoding: "utf8" }).stdout.includes(REVECTORIZE);
 
 function warm(variants) {
-  for (let round = 0; round < WARMUP; round++) for (const v of variants) stepCpuMs(v.kernels);
+  for (let round = 0; round < WARMUP; round++) for (const v of variants) stepCpuMs(v);
 }
 
 /**
@@ -182,15 +130,15 @@ function warm(variants) {
 async function measure() {
   const compiled = [];
   for (const fused of [false, true]) {
-    for (const [name, text] of [["4x8 (the kernel)", source], ["4x16", source4x16()]]) {
-      const bytes = await compile(text, fused);
-      // relaxed SIMD: Node 22 and later; Node 20 only with --experimental-wasm-relaxed-simd
-      if (fused && !WebAssembly.validate(bytes)) continue;
-      compiled.push({ name: fused ? `${name}, fused` : name, fused, bytes });
-    }
+    const bytes = await compile(source, fused);
+    // relaxed SIMD: Node 22 and later; Node 20 only with --experimental-wasm-relaxed-simd
+    if (fused && !WebAssembly.validate(bytes)) continue;
+    for (const [name, nr] of [["4x8", 8], ["4x16", 16]]) compiled.push({ name: fused ? `${name}, fused` : name, fused, nr, bytes });
   }
   const given = process.execArgv.includes(REVECTORIZE);
-  const instantiate = (bytes) => new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;
+  const modules = new Map(); // one instance per module, both micro-kernels
+  const instantiate = (bytes) => modules.get(bytes) ?? modules.set(bytes, instantiateNew(bytes)).get(bytes);
+  const instantiateNew = (bytes) => new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;
   const variants = compiled.map((v) => ({ ...v, revectorized: given, kernels: instantiate(v.bytes) }));
   warm(variants);
   if (!given && knowsRevectorize(process.execPath)) {
@@ -198,7 +146,8 @@ async function measure() {
     warm(variants);
     (await import("node:v8")).setFlagsFromString(REVECTORIZE);
     const tag = Buffer.from([0, 6, 5, ...Buffer.from("revec")]); // custom section "revec", empty
-    const more = compiled.map((v) => ({ ...v, revectorized: true, kernels: instantiate(Buffer.concat([v.bytes, tag])) }));
+    const tagged = new Map(compiled.map((v) => [v.bytes, Buffer.concat([v.bytes, tag])]));
+    const more = compiled.map((v) => ({ ...v, revectorized: true, kernels: instantiate(tagged.get(v.bytes)) }));
     warm(more);
     variants.push(...more);
   }
@@ -206,7 +155,7 @@ async function measure() {
   const digests = {};
   const reference = {};
   for (const v of variants) {
-    const out = outputs(v.kernels);
+    const out = outputs(v);
     const kind = v.fused ? "fused" : "plain";
     if (!reference[kind]) {
       reference[kind] = out;
@@ -226,7 +175,7 @@ async function measure() {
     // the order turns each round, so that no variant always follows the same one
     for (let i = 0; i < variants.length; i++) {
       const v = variants[(round + i) % variants.length];
-      v.ms.push(stepCpuMs(v.kernels));
+      v.ms.push(stepCpuMs(v));
     }
   }
   return {

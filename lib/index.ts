@@ -5,7 +5,7 @@ export { checkOptions, requireOptions, type OptionKind, type OptionSpec } from "
 export { matmul, matmulReference, checkMatmulInputs, type MatmulKernel, type MatmulOptions } from "./core/matmul.js";
 // The fast kernels under matmul, and attention built from them (lib/kernels/).
 export { attention, type FusedAttentionOptions, type FusedAttentionResult } from "./kernels/attention.js";
-export { fusedMultiplyAdd, useFusedMultiplyAdd, wasmKernels, type WasmStatus } from "./kernels/wasm.js";
+export { fusedMultiplyAdd, useFusedMultiplyAdd, wasmKernels, wideKernel, type WasmStatus } from "./kernels/wasm.js";
 export { setThreads, threads } from "./kernels/threads.js";
 export { transpose, map, add, subtract, scale, rowSums, sliceColumns, concatColumns, maxAbsDifference } from "./core/ops.js";
 export { softmaxRows } from "./core/softmax.js";

@@ -24,6 +24,8 @@ export const measuredCpuSeconds: Readonly<Record<string, number>> = {
   "11-backpropagation.ipynb": 11.9,
   "12-training.ipynb": 210.8,
   "13-generation.ipynb": 13.2,
+  "14-mixtures.ipynb": 95.2,
+  "15-generating-fast-and-fine-tuning.ipynb": 108.7,
 };
 
 export const headroom = 6;

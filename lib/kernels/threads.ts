@@ -30,14 +30,14 @@ export function runChunk(k: any, s: Float64Array, chunk: number, t: number): voi
   const scratch = s[3] + t * s[4];
   const a = (i: number): number => s[5 + i];
   switch (s[0]) {
-    case 0: { // PackB: b, rs, cs, k, n, panels per chunk, dst
+    case 0: { // PackB: b, rs, cs, k, n, panels per chunk, dst, panel width
       const first = chunk * a(5);
-      k.gemmPackB(a(0), a(1), a(2), a(3), a(4), first, first + a(5), a(6));
+      k.gemmPackB(a(0), a(1), a(2), a(3), a(4), first, first + a(5), a(6), a(7));
       return;
     }
-    case 1: { // GemmRows: a, ars, acs, packedB, c, ldc, m, k, n, accumulate, rows per chunk, tile offset
+    case 1: { // GemmRows: a, ars, acs, packedB, c, ldc, m, k, n, accumulate, rows per chunk, tile offset, panel width
       const i0 = chunk * a(10);
-      k.gemmRows(a(0), a(1), a(2), a(3), a(4), a(5), i0, Math.min(a(6), i0 + a(10)), a(7), a(8), a(9), scratch, scratch + a(11));
+      k.gemmRows(a(0), a(1), a(2), a(3), a(4), a(5), i0, Math.min(a(6), i0 + a(10)), a(7), a(8), a(9), scratch, scratch + a(11), a(12));
       return;
     }
     case 2: { // AttentionForward: qkv, y, weights, T, C, nHead, scale, heads, heads per chunk, packedB and tile offsets

@@ -4,6 +4,9 @@
 // Loading is synchronous (new Module + new Instance on bytes already in memory), so matmul stays synchronous.
 // Where WebAssembly or its SIMD is missing, the module fails to compile, `wasmKernels()` says why,
 // and the lib stays on the TypeScript kernels.
+// On Node 24 and later on x86-64, V8's revectorizer is turned on before the module compiles (it pairs 128-bit SIMD
+// operations on adjacent memory into 256-bit AVX2 ones) and the products take the 4x16 micro-kernel, which it pairs
+// best; the bits are the same as the 4x8 kernel's (bench/README.md, "Revectorize, measured").
 import { bytesText } from "../core/matrix.js";
 import { roundUp } from "./packed.js";
 import { Op, chunking, parallel } from "./threads.js";
@@ -20,10 +23,10 @@ interface WasmApi {
   Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
 }
 interface KernelExports {
-  matmul(a: number, b: number, c: number, m: number, k: number, n: number, transposeB: number, packedA: number, packedB: number, tile: number): void;
+  matmul(a: number, b: number, c: number, m: number, k: number, n: number, transposeB: number, packedA: number, packedB: number, tile: number, nr: number): void;
   gemm(
     a: number, b: number, c: number, m: number, k: number, n: number, transposeA: number, transposeB: number, accumulate: number,
-    packedA: number, packedB: number, tile: number,
+    packedA: number, packedB: number, tile: number, nr: number,
   ): void;
   attention(
     q: number, k: number, v: number, out: number, t: number, s: number, d: number, dv: number, scale: number, causal: number,
@@ -31,8 +34,8 @@ interface KernelExports {
   ): void;
 }
 
-// The block sizes of asm/kernels.ts, for sizing its scratch space.
-const MR = 4, NR = 8, KC = 256, MC = 128, RB = 16;
+// The block sizes of asm/kernels.ts, for sizing its scratch space (WIDE: the columns of the 4x16 micro-kernel).
+const MR = 4, NR = 8, WIDE = 16, KC = 256, MC = 128, RB = 16;
 const PAGE = 65536;
 // What 32-bit WebAssembly can address: 65536 pages of 64 KiB (the module declares its memory that large at most).
 const MAX_PAGES = 65536;
@@ -50,12 +53,39 @@ let fused: object | null = null;
 let compiled: object | null = null; // the module new heaps instantiate: plain, or fused when chosen
 let status: WasmStatus | null = null;
 let foreign: WasmHeap | null = null;
+let wide = false; // the products' micro-kernel: 4x16 when true, else 4x8
 
 function decodeBase64(text: string): Uint8Array {
   const binary = atob(text);
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
   return bytes;
+}
+
+interface NodeProcess {
+  arch?: string;
+  versions?: Record<string, string | undefined>;
+  env?: Record<string, string | undefined>;
+  getBuiltinModule?: (name: string) => unknown;
+}
+
+/**
+ * On Node 24 and later on x86-64 (unless THELITTLEBABY_REVECTORIZE=0), turns on V8's --experimental-wasm-revectorize
+ * for the modules compiled from now on, and says whether it did. It makes 256-bit AVX2 code, so not on ARM64; Node 22's
+ * revectorizer gains nothing on these kernels and Node 20 has none; other engines are left alone.
+ */
+function turnOnRevectorizer(): boolean {
+  const node = (globalThis as { process?: NodeProcess }).process;
+  const setting = node?.env?.THELITTLEBABY_REVECTORIZE;
+  if (setting !== undefined && setting !== "" && setting !== "0" && setting !== "1") {
+    throw new RangeError(`THELITTLEBABY_REVECTORIZE=${setting}: give 0 (the 4x8 kernel, no revectorizer) or 1 (the default)`);
+  }
+  const major = Number(node?.versions?.node?.split(".")[0]);
+  if (setting === "0" || !(major >= 24) || node?.arch !== "x64" || node?.versions?.bun !== undefined || node?.versions?.deno !== undefined) return false;
+  const v8 = node?.getBuiltinModule?.("node:v8") as { setFlagsFromString?: (flags: string) => void } | undefined;
+  if (v8?.setFlagsFromString === undefined) return false;
+  v8.setFlagsFromString("--experimental-wasm-revectorize");
+  return true;
 }
 
 // Compiles the module once; every heap instantiates it on its own memory.
@@ -65,7 +95,9 @@ function load(): void {
     status = { available: false, reason: "this JavaScript engine has no WebAssembly" };
     return;
   }
+  const revectorized = turnOnRevectorizer(); // a wrong THELITTLEBABY_REVECTORIZE is an error, as a wrong THELITTLEBABY_THREADS is
   try {
+    wide = revectorized;
     plain = new found.Module(decodeBase64(kernelsWasmBase64));
     compiled = plain;
     api = found;
@@ -75,6 +107,7 @@ function load(): void {
     plain = null;
     compiled = null;
     api = null;
+    wide = false;
     status = { available: false, reason: `WebAssembly SIMD kernels did not load: ${(error as Error).message}` };
   }
 }
@@ -113,6 +146,17 @@ export function useFusedMultiplyAdd(on: boolean): void {
 /** Whether models created now use the fused multiply-add kernels. */
 export function fusedMultiplyAdd(): boolean {
   return compiled !== null && compiled === fused;
+}
+
+/** Whether the products run the 4x16 micro-kernel under V8's revectorizer (Node 24+ on x86-64, unless THELITTLEBABY_REVECTORIZE=0); same bits as 4x8. */
+export function wideKernel(): boolean {
+  return wasmKernels().available && wide;
+}
+
+/** For tests: the products' micro-kernel from now on, 4x16 (on) or 4x8, whatever the engine (the bits are the same). */
+export function useWideKernel(on: boolean): void {
+  if (!wasmKernels().available) throw new Error(`useWideKernel: WebAssembly kernels unavailable: ${status?.reason}`);
+  wide = on;
 }
 
 const align16 = (bytes: number): number => Math.ceil(bytes / 16) * 16;
@@ -208,11 +252,12 @@ function copyOut(heap: WasmHeap, offset: number, length: number): Float32Array {
 /** A (m x k) times B (k x n), or times B^T when B is stored n x k, in float32. Shapes are the caller's to check. */
 export function wasmMatmul(a: Float32Array, b: Float32Array, m: number, k: number, n: number, options: { transposeB?: boolean; op?: string } = {}): Float32Array {
   const heap = loadedHeap();
-  const [pa, pb, pc, ...scratch] = heap.reserve(options.op ?? "matmul", [m * k, k * n, m * n, ...gemmScratch(m, k, n)]);
+  const nr = panelWidth();
+  const [pa, pb, pc, ...scratch] = heap.reserve(options.op ?? "matmul", [m * k, k * n, m * n, ...gemmScratch(m, k, n, nr)]);
   copyIn(heap, pa, a);
   copyIn(heap, pb, b);
   const [packedA, packedB, tile] = scratch;
-  (heap.exports as KernelExports).matmul(pa, pb, pc, m, k, n, options.transposeB ? 1 : 0, packedA, packedB, tile);
+  (heap.exports as KernelExports).matmul(pa, pb, pc, m, k, n, options.transposeB ? 1 : 0, packedA, packedB, tile, nr);
   return copyOut(heap, pc, m * n);
 }
 
@@ -226,23 +271,24 @@ export function wasmGemm(
 ): void {
   const flags = [transposeA ? 1 : 0, transposeB ? 1 : 0, accumulate ? 1 : 0] as const;
   const own = commonHeap([c, a, b]);
+  const nr = panelWidth();
   if (own !== null) { // all three in one model's memory: in place, on every thread
-    const width = roundUp(n, NR), work = m * k * n;
+    const width = roundUp(n, nr), work = m * k * n;
     const [packedB] = own.reserve("gemm", [width * k]);
-    const panels = chunking(width / NR, 1, 1);
-    parallel(own, Op.PackB, panels.chunks, [b.byteOffset, transposeB ? 1 : n, transposeB ? k : 1, k, n, panels.per, packedB], { sharedFloats: width * k, work });
+    const panels = chunking(width / nr, 1, 1);
+    parallel(own, Op.PackB, panels.chunks, [b.byteOffset, transposeB ? 1 : n, transposeB ? k : 1, k, n, panels.per, packedB, nr], { sharedFloats: width * k, work });
     const rows = chunking(m, 16, MR);
     const packedA = roundUp(Math.min(rows.per, MC), MR) * Math.min(k, KC);
-    parallel(own, Op.GemmRows, rows.chunks, [a.byteOffset, transposeA ? 1 : k, transposeA ? m : 1, packedB, c.byteOffset, n, m, k, n, flags[2], rows.per, 4 * packedA],
-      { scratchFloats: packedA + MR * NR, sharedFloats: width * k, work });
+    parallel(own, Op.GemmRows, rows.chunks, [a.byteOffset, transposeA ? 1 : k, transposeA ? m : 1, packedB, c.byteOffset, n, m, k, n, flags[2], rows.per, 4 * packedA, nr],
+      { scratchFloats: packedA + MR * nr, sharedFloats: width * k, work });
     return;
   }
   const heap = loadedHeap();
-  const [pa, pb, pc, packedA, packedB, tile] = heap.reserve("gemm", [m * k, k * n, m * n, ...gemmScratch(m, k, n)]);
+  const [pa, pb, pc, packedA, packedB, tile] = heap.reserve("gemm", [m * k, k * n, m * n, ...gemmScratch(m, k, n, nr)]);
   copyIn(heap, pa, a.length === m * k ? a : a.subarray(0, m * k));
   copyIn(heap, pb, b.length === k * n ? b : b.subarray(0, k * n));
   if (accumulate) copyIn(heap, pc, c.length === m * n ? c : c.subarray(0, m * n));
-  (heap.exports as KernelExports).gemm(pa, pb, pc, m, k, n, ...flags, packedA, packedB, tile);
+  (heap.exports as KernelExports).gemm(pa, pb, pc, m, k, n, ...flags, packedA, packedB, tile, nr);
   c.set(new Float32Array(heap.memory.buffer, pc, m * n));
 }
 
@@ -261,9 +307,14 @@ export function wasmAttention(
   return copyOut(heap, out, t * dv);
 }
 
-/** Scratch of the gemm kernel for op(A) m x k times op(B) k x n: packed A, packed B (all of it), the edge tile (float counts). */
-function gemmScratch(m: number, k: number, n: number): number[] {
-  return [roundUp(Math.min(m, MC), MR) * Math.min(k, KC), roundUp(n, NR) * k, MR * NR];
+/** The columns of the products' micro-kernel (and of B's packed panels). */
+function panelWidth(): number {
+  return wide ? WIDE : NR;
+}
+
+/** Scratch of the gemm kernel for op(A) m x k times op(B) k x n in panels nr wide: packed A, packed B (all of it), the edge tile (float counts). */
+function gemmScratch(m: number, k: number, n: number, nr: number): number[] {
+  return [roundUp(Math.min(m, MC), MR) * Math.min(k, KC), roundUp(n, nr) * k, MR * nr];
 }
 
 /** The arrays of one kernel call: read (copied in), update (copied in and back), write (copied back), scratch float counts. */
