@@ -21,6 +21,11 @@ const SLOT = 24;
 const NEXT = 0, DONE = 1, ERROR = 2, MESSAGE = 16, MESSAGE_BYTES = 512;
 // No progress for this long while chunks are out means a worker is gone.
 const PATIENCE_MS = 30_000;
+// A thread with nothing left to take checks the counter for this long before it sleeps: the next call of a step
+// (the rows of a product right after the packing of its B, the next layer) mostly comes sooner, and waking a
+// sleeping thread (a futex, tens of microseconds on a VM) costs more than a small call's whole share. Bounded, so
+// a pool between steps or between cells sleeps.
+const SPIN_MS = 0.1;
 
 /**
  * Runs chunk `chunk` of a job on kernels k with the scratch of thread t. Self-contained (no outside names): the
@@ -102,13 +107,23 @@ const drain = () => {
     else instances.set(id, new WebAssembly.Instance(module, { env: { memory } }).exports);
   }
 };
+let sleepAt = 0, spins = 0;
 for (;;) {
   const v = Atomics.load(ctl, ${NEXT});
   const s = slot[(v >>> 16) & 1];
-  if ((v & 0xffff) >= s[1]) { Atomics.wait(ctl, ${NEXT}, v); continue; }
+  if ((v & 0xffff) >= s[1]) {
+    if (sleepAt === 0) sleepAt = performance.now() + ${SPIN_MS};
+    else if ((++spins & 63) === 0 && performance.now() > sleepAt) {
+      drain(); // forgotten heaps, while there is time
+      Atomics.wait(ctl, ${NEXT}, v);
+      sleepAt = 0;
+    }
+    continue;
+  }
+  sleepAt = 0;
   if (Atomics.compareExchange(ctl, ${NEXT}, v, v + 1) !== v) continue;
   try {
-    drain();
+    if (!instances.has(s[2])) drain();
     const k = instances.get(s[2]);
     if (k === undefined) throw new Error("no instance for heap " + s[2]);
     runChunk(k, s, v & 0xffff, thread);
@@ -224,6 +239,7 @@ class Pool {
     }
     Atomics.add(this.ctl, DONE, mine);
     let done = Atomics.load(this.ctl, DONE), since = performance.now();
+    for (const until = since + SPIN_MS; done < chunks && performance.now() < until; ) done = Atomics.load(this.ctl, DONE); // the last chunks, most often
     while (done < chunks) {
       Atomics.wait(this.ctl, DONE, done, 1000);
       const now = Atomics.load(this.ctl, DONE);
@@ -331,8 +347,12 @@ export function parallel(heap: WasmHeap, op: Op, chunks: number, args: number[],
   for (let chunk = 0; chunk < chunks; chunk++) runChunk(heap.exports, s, chunk, 0);
 }
 
-/** Chunks of about total / (4 threads), at least `least`, a multiple of `multiple`: the count and the size. */
+/**
+ * Chunks of about total / (8 per thread), or total / 4 on one thread, at least `least`, a multiple of `multiple`: the
+ * count and the size. Eight per thread, so that the last chunk, which one thread finishes while the others wait, is short.
+ */
 export function chunking(total: number, least: number, multiple: number): { chunks: number; per: number } {
-  const per = Math.max(least, Math.ceil(Math.ceil(total / (4 * threads())) / multiple) * multiple);
+  const count = threads(), parts = count === 1 ? 4 : 8 * count;
+  const per = Math.max(least, Math.ceil(Math.ceil(total / parts) / multiple) * multiple);
   return { chunks: Math.max(1, Math.ceil(total / per)), per };
 }
