@@ -3,7 +3,7 @@
 // configure_optimizers groups them: embeddings and linear weights decay, biases and LayerNorm gains do not.
 import { useWasm, wasmAdamW, wasmAdamWTensors } from "../../kernels/wasmGpt.js";
 import { checkBytes } from "../../core/memory.js";
-import { portablePow } from "../../core/pow.js";
+import { powWhole } from "../../core/pow.js";
 import { checkOptions, describe } from "../../core/options.js";
 import type { Float, Parameter } from "../parameters.js";
 import { tensorsOf, type ModelTensors } from "../tensors.js";
@@ -132,10 +132,10 @@ export class AdamW {
     return 1 - lr * (p.shape.length >= 2 ? this.weightDecay : 0);
   }
 
-  // Adam's bias corrections at a step: the running means start at 0. portablePow, not **: Node 24's ** differs in the
+  // Adam's bias corrections at a step: the running means start at 0. powWhole, not **: Node 24's ** differs in the
   // last bit from step 4 on, and a seeded float64 run would then train differently on Node 20 and 24.
   private corrections(step: number, lr: number): { stepSize: number; correction2: number } {
-    return { stepSize: lr / (1 - portablePow(this.betas[0], step)), correction2: Math.sqrt(1 - portablePow(this.betas[1], step)) };
+    return { stepSize: lr / (1 - powWhole(this.betas[0], step)), correction2: Math.sqrt(1 - powWhole(this.betas[1], step)) };
   }
 
   /**

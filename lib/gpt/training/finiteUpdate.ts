@@ -2,7 +2,7 @@
 // whether every gradient is finite; a bound on Adam's step tells whether the fast float32 path can overflow. When it
 // might, the update runs in a loop that checks each value before storing it, and fails naming the parameter and step.
 import { describe } from "../../core/options.js";
-import { portablePow } from "../../core/pow.js";
+import { powWhole } from "../../core/pow.js";
 import type { Float, Parameter } from "../parameters.js";
 
 const FLOAT32_MAX = 3.4028234663852886e38;
@@ -50,9 +50,9 @@ function maxAbs(data: Float): number {
 export function float32UpdateIsSafe(lr: number, weightDecay: number, beta1: number, beta2: number, t: number, gradNorm: number): boolean {
   if (!(gradNorm <= Math.sqrt(FLOAT32_MAX) / 2) || !(lr * weightDecay <= 2)) return false;
   const gamma = (beta1 * beta1) / beta2;
-  const sum = gamma === 1 ? t : (1 - portablePow(gamma, t)) / (1 - gamma);
+  const sum = gamma === 1 ? t : (1 - powWhole(gamma, t)) / (1 - gamma);
   const ratio = ((1 - beta1) / Math.sqrt(1 - beta2)) * Math.sqrt(sum);
-  const move = ((lr * Math.sqrt(1 - portablePow(beta2, t))) / (1 - portablePow(beta1, t))) * ratio;
+  const move = ((lr * Math.sqrt(1 - powWhole(beta2, t))) / (1 - powWhole(beta1, t))) * ratio;
   // A move below 1e30 is under half a float32 ulp at its largest value: a finite weight cannot round to Infinity.
   return move <= 1e30;
 }
