@@ -26,6 +26,8 @@ describe("the numbers in a figure's markup", () => {
     expect(roundMarkupNumbers("translate(71.00000000000001,0.5)")).toBe("translate(71,0.5)");
     expect(roundMarkupNumbers("h-3.456v2.000001")).toBe("h-3.46v2");
     expect(roundMarkupNumbers("#4e79a7")).toBe("#4e79a7");
+    expect(roundMarkupNumbers("#e5e7eb")).toBe("#e5e7eb"); // not the number 5e7
+    expect(roundMarkupNumbers("#1e3 M1e-3,2.345")).toBe("#1e3 M0,2.35");
     expect(roundMarkupNumbers("0.71em")).toBe("0.71em");
     expect(roundMarkupNumbers("0 0 612 300")).toBe("0 0 612 300");
   });

@@ -5,8 +5,9 @@ import type { SvgNode } from "./dom.js";
 
 export const markupDecimals = 2;
 
-// A decimal or exponent number, whole (a path's "M40.5,3", "-3.5", "1e-7"), not the "4e79" of a color "#4e79a7".
-const markupNumber = /(?<![\d.#])-?\d+(?:\.\d+)?(?:e[-+]?\d+)?(?![\d.])/gi;
+// A color "#e5e7eb" whole (so that neither its "5e7" nor its "4e79" is read as a number), or else a decimal or exponent
+// number, whole: a path's "M40.5,3", "-3.5", "1e-7".
+const markupNumber = /#[0-9a-f]+|(?<![\d.])-?\d+(?:\.\d+)?(?:e[-+]?\d+)?(?![\d.])/gi;
 // Attributes that hold text or data rather than geometry: a data: URI's base64, a label, a class.
 const textAttribute = /^(?:href|xlink:href|class|id|font-family|aria-.*|data-.*)$/i;
 
@@ -19,7 +20,7 @@ export function formatMarkupNumber(value: number): string {
 
 /** An attribute's value with each non-integer number rounded (formatMarkupNumber); integers and words stay as written. */
 export function roundMarkupNumbers(text: string): string {
-  return text.replace(markupNumber, (number) => (/[.e]/i.test(number) ? formatMarkupNumber(Number(number)) : number));
+  return text.replace(markupNumber, (token) => (!token.startsWith("#") && /[.e]/i.test(token) ? formatMarkupNumber(Number(token)) : token));
 }
 
 /** Rounds the numbers in the attributes of node and everything inside it, in place (text content is left alone). */
