@@ -36,7 +36,10 @@ function sendWhileFree(sock, state) {
         }
         catch (error) {
             if (error.code === "EBUSY") {
-                const retry = () => sendWhileFree(sock, state);
+                // Busy writing our last send, or blocked by a bind still under way (whose promise is not ours, so
+                // state.last may have settled): retry from the event loop, never from a microtask, which would keep
+                // zeromq from ever finishing the bind and spin the kernel until its heap ran out.
+                const retry = () => setTimeout(() => sendWhileFree(sock, state), 1);
                 state.last.then(retry, retry);
                 return;
             }

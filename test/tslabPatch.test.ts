@@ -32,6 +32,27 @@ describe("tslab's sends", () => {
     }
   });
 
+  it("zeromq refuses a send while the socket still binds, with the same EBUSY code", async () => {
+    const publisher = new Publisher();
+    try {
+      const binding = publisher.bind("tcp://127.0.0.1:*");
+      let refused: unknown;
+      try {
+        await publisher.send("too early");
+      } catch (error) {
+        refused = error;
+      }
+      await binding;
+      expect(refused).toMatchObject({ code: "EBUSY" });
+    } finally {
+      publisher.close();
+    }
+  });
+
+  it("the installed tslab carries the fix, and retries a refused send from the event loop", () => {
+    expect(readFileSync(tslabJupyterFile(), "utf8")).toContain("const retry = () => setTimeout(() => sendWhileFree(sock, state), 1);");
+  });
+
   it("the installed tslab carries the fix, and applying it again changes nothing", () => {
     const file = tslabJupyterFile();
     expect(patchTslab(file)).toBe(false);
