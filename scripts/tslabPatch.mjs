@@ -6,7 +6,8 @@
 // shows the cell running forever. Notebook 12's training cell sends an output per step and hit this near step 450.
 // And zeromq's publisher drops messages past its high-water mark of 1000 queued, which a busy machine reaches when a cell
 // prints a thousand lines at once. The fix: each socket sends one message at a time, the others wait their turn in
-// order, and the outputs' socket queues without limit (Jupyter Server reads it as fast as it can).
+// order, the outputs' socket queues without limit (Jupyter Server reads it as fast as it can), and a kernel asked to
+// shut down closes its sockets only once they are sent.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
@@ -48,6 +49,17 @@ function sendWhileFree(sock, state) {
         state.waiting.shift();
     }
 }
+// Resolves once every message handed to sock went out (or failed), or after 2 s: a kernel asked to shut down closes
+// its sockets after this, so that its last messages (the shutdown's reply, the "idle" status) are not lost.
+function allSent(sock) {
+    const state = sendStates.get(sock);
+    if (state === undefined) return Promise.resolve();
+    const sent = new Promise((resolve) => {
+        const check = () => (state.waiting.length === 0 ? state.last.then(resolve, resolve) : setTimeout(check, 1));
+        check();
+    });
+    return Promise.race([sent, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+}
 function reportLost(error) {
     // To the kernel's own stderr, which Jupyter Server logs: the cell's stderr is the socket that failed.
     try {
@@ -62,6 +74,11 @@ const edits = [
   { find: "class ZmqMessage {", replace: sendInTurn },
   { find: "        sock.send(heads.concat(bodies));", replace: "        sendInTurn(sock, heads.concat(bodies));" },
   // zeromq's publisher drops messages past its high-water mark (1000) when Jupyter reads slower than a cell prints.
+  // tslab closed its sockets at once after a shutdown request, dropping the messages still waiting their turn.
+  {
+    find: "            // TODO: Write tests for the graceful termination.\n            this.close();",
+    replace: "            await Promise.all([this.iopub, this.shell, this.control].map(allSent));\n            this.close();",
+  },
   { find: "        this.iopub = new zmq.Publisher();", replace: "        this.iopub = new zmq.Publisher({ sendHighWaterMark: 0 });" },
 ];
 
